@@ -1,0 +1,48 @@
+/**
+ * `iovcheck replay FILE [--json]`: decodes a counterexample file with its Schema, re-executes its
+ * commands under its inline scenario, prints each step (command, outcome, events, the state that
+ * changed), then the violation with its property statement. Exit 1 when a violation occurs (the
+ * recorded one at the same step, or a different one: the text says which), 0 when the trace now
+ * runs clean (a fixed model), 2 when the file cannot be used (one line naming what is wrong).
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs"
+import { Console, Effect } from "effect"
+import { Argument, Command, Flag } from "effect/cli"
+import { type CounterexampleFile, decodeCounterexample } from "../counterexamples/counterexample-file.ts"
+import { replay } from "../drivers/replay.ts"
+import { renderReplay, replayDocument } from "../reports/replay-report.ts"
+import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+
+/** Reads and decodes a counterexample file; any problem is a one-line `UsageError`. */
+export const readCounterexample = (path: string): Effect.Effect<CounterexampleFile, UsageError> =>
+  Effect.gen(function* () {
+    const text = yield* Effect.try({
+      try: () => readFileSync(path, "utf8"),
+      catch: (e) =>
+        new UsageError({ message: `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})` }),
+    })
+    const decoded = decodeCounterexample(text)
+    if (decoded._tag === "Error") return yield* new UsageError({ message: `${path}: ${decoded.message}` })
+    return decoded.file
+  })
+
+/** The `replay` command. */
+export const replayCommand = Command.make(
+  "replay",
+  {
+    file: Argument.String("file").pipe(Argument.withDescription("A counterexample file written by verify")),
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("Print the replay as a JSON document"),
+      Flag.withDefault(false),
+    ),
+  },
+  ({ file, json }) =>
+    Effect.gen(function* () {
+      const cx = yield* readCounterexample(file)
+      const result = replay(cx)
+      yield* Console.log(json ? JSON.stringify(replayDocument(cx, result), null, 2) : renderReplay(cx, result))
+      yield* exitWith(result.verdict === "clean" ? ExitCode.ok : ExitCode.finding)
+    }),
+).pipe(Command.withDescription("Re-execute a saved counterexample step by step"))

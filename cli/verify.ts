@@ -1,0 +1,143 @@
+/**
+ * `iovcheck verify [--scenario ID_OR_FILE]... [--runs N] [--seed N] [--max-steps N] [--out DIR] [--json]`
+ *
+ * Searches each scenario (default: the whole catalogue) with the random driver, writes one
+ * counterexample file per violated property to `OUT/<scenario>/<property>.json`, and prints the
+ * verdict table (or, with `--json`, the document of `reports/verify-report.ts`). Exit 0 when every
+ * verdict matches its expectation (a scenario without one: when it is safe), 1 otherwise, 2 on bad
+ * usage or input.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { Console, Effect, Option } from "effect"
+import { Command, Flag } from "effect/cli"
+import { encodeCounterexample, FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
+import { search } from "../drivers/random.ts"
+import { properties } from "../properties/catalogue.ts"
+import {
+  matchesExpectation,
+  renderVerifyTable,
+  type ScenarioReport,
+  type VerifyReport,
+} from "../reports/verify-report.ts"
+import { catalogue, resolveScenario, ScenarioError } from "../scenarios/catalogue.ts"
+import type { Scenario } from "../scenarios/scenario.ts"
+import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { version } from "./version.ts"
+
+/** Default budget: traces per pass and longest trace. */
+export const VERIFY_DEFAULTS = { runs: 1000, maxSteps: 50, seed: 1, out: "iovcheck-out" } as const
+
+/** Loads the named scenarios, or the catalogue; bad names become a `UsageError`. */
+export const loadScenarios = (names: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Scenario>, UsageError> =>
+  Effect.try({
+    try: () => {
+      const known = catalogue()
+      return names.length === 0 ? known : names.map((n) => resolveScenario(n, known))
+    },
+    catch: (e) => new UsageError({ message: e instanceof ScenarioError ? e.message : String(e) }),
+  })
+
+const positive = (name: string, n: number): Effect.Effect<number, UsageError> =>
+  Number.isInteger(n) && n > 0
+    ? Effect.succeed(n)
+    : Effect.fail(new UsageError({ message: `--${name} must be a positive integer, got ${n}` }))
+
+/** Runs the search on one scenario and writes its counterexample files. */
+const verifyScenario = (
+  scenario: Scenario,
+  options: { readonly runs: number; readonly seed: number; readonly maxSteps: number; readonly out: string },
+): ScenarioReport => {
+  const result = search(scenario, { ...options, properties, now: () => performance.now() })
+  const violations = result.violations.map((v) => {
+    const dir = join(options.out, scenario.id)
+    const file = join(dir, `${v.property}.json`)
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(
+      file,
+      encodeCounterexample({
+        format: "iovcheck-counterexample",
+        formatVersion: FORMAT_VERSION,
+        iovcheckVersion: version,
+        scenario,
+        driver: "random",
+        seed: v.seed,
+        path: v.path,
+        property: v.property,
+        stepIndex: v.stepIndex,
+        message: v.message,
+        commands: v.commands,
+      }),
+    )
+    return {
+      property: v.property,
+      firstFoundMs: Math.round(v.firstFoundMs * 10) / 10,
+      shrunkLength: v.commands.length,
+      oneMinimal: v.oneMinimal,
+      stepIndex: v.stepIndex,
+      message: v.message,
+      file,
+    }
+  })
+  return {
+    id: scenario.id,
+    expected: scenario.expected ?? null,
+    verdict: violations.length === 0 ? "safe" : "unsafe",
+    asExpected: matchesExpectation(
+      scenario.expected,
+      violations.map((v) => v.property),
+    ),
+    runs: result.runs,
+    commands: result.commands,
+    elapsedMs: Math.round(result.elapsedMs),
+    violations,
+  }
+}
+
+/** The `verify` command. */
+export const verifyCommand = Command.make(
+  "verify",
+  {
+    scenario: Flag.String("scenario").pipe(
+      Flag.withDescription("A catalogue id or a scenario file; repeat for several (default: the whole catalogue)"),
+      Flag.atLeast(0),
+    ),
+    runs: Flag.Int("runs").pipe(Flag.withDescription("Traces per search pass"), Flag.withDefault(VERIFY_DEFAULTS.runs)),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("fast-check seed"), Flag.optional),
+    maxSteps: Flag.Int("max-steps").pipe(
+      Flag.withDescription("Longest trace, in commands"),
+      Flag.withDefault(VERIFY_DEFAULTS.maxSteps),
+    ),
+    out: Flag.String("out").pipe(
+      Flag.withDescription("Folder for counterexample files"),
+      Flag.withDefault(VERIFY_DEFAULTS.out),
+    ),
+    json: Flag.Boolean("json").pipe(
+      Flag.withDescription("Print the JSON document instead of the table"),
+      Flag.withDefault(false),
+    ),
+  },
+  (flags) =>
+    Effect.gen(function* () {
+      const runs = yield* positive("runs", flags.runs)
+      const maxSteps = yield* positive("max-steps", flags.maxSteps)
+      const seed = Option.getOrElse(flags.seed, () => VERIFY_DEFAULTS.seed)
+      const scenarios = yield* loadScenarios(flags.scenario)
+      const reports: Array<ScenarioReport> = []
+      for (const scenario of scenarios) {
+        const report = verifyScenario(scenario, { runs, seed, maxSteps, out: flags.out })
+        reports.push(report)
+        if (!flags.json)
+          yield* Console.error(
+            `${scenario.id}: ${report.verdict} (${report.runs} runs, ${report.commands} commands, ${report.elapsedMs} ms)`,
+          )
+      }
+      const report: VerifyReport = { iovcheck: version, seed, scenarios: reports }
+      yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report))
+      if (!flags.json && reports.some((r) => r.violations.length > 0))
+        yield* Console.log(`\ncounterexamples in ${flags.out}/; * = not 1-minimal`)
+      yield* exitWith(reports.every((r) => r.asExpected) ? ExitCode.ok : ExitCode.finding)
+    }),
+).pipe(Command.withDescription("Search every scenario for property violations and print a verdict table"))

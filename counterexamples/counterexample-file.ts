@@ -1,0 +1,72 @@
+/**
+ * The counterexample file (DESIGN.md §7): JSON decoded with an Effect Schema, so a damaged or
+ * foreign file gets one line naming the field, never a stack trace.
+ *
+ * Shape (format version 1):
+ * ```json
+ * { "format": "iovcheck-counterexample", "formatVersion": 1, "iovcheckVersion": "0.1.0",
+ *   "scenario": { …the full scenario, inline… },
+ *   "driver": "random", "seed": 42, "path": "12:3:0",
+ *   "property": "atc-coherence", "stepIndex": 5, "message": "…",
+ *   "commands": [ { "_tag": "HostAssignFunction", "rid": "01:00.1", "vm": "vm1" }, … ] }
+ * ```
+ * Replay runs `commands`, never the seed, so a file stays valid when generators change. `property`
+ * is a property id, or `"model-defect"` for a defect of the model found with this trace.
+ *
+ * @module
+ */
+import { Exit, Schema } from "effect"
+import { Command } from "../model/command.ts"
+import { propertyIds } from "../properties/catalogue.ts"
+import { schemaErrorLine } from "../reports/schema-error.ts"
+import { Scenario } from "../scenarios/scenario.ts"
+
+/** The format version this iovcheck writes and reads. */
+export const FORMAT_VERSION = 1
+
+/** Schema of a counterexample file. */
+export const CounterexampleFile = Schema.Struct({
+  format: Schema.Literal("iovcheck-counterexample"),
+  formatVersion: Schema.Literal(FORMAT_VERSION).annotate({
+    message: `Expected formatVersion ${FORMAT_VERSION} (the only format this iovcheck reads)`,
+  }),
+  iovcheckVersion: Schema.String,
+  scenario: Scenario,
+  driver: Schema.Literals(["random"]),
+  seed: Schema.Int,
+  path: Schema.String,
+  property: Schema.Literals([...propertyIds, "model-defect"]).annotate({
+    message: `Expected a known property id (${propertyIds.join(", ")}) or model-defect`,
+  }),
+  stepIndex: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  message: Schema.String,
+  commands: Schema.Array(Command),
+}).check(
+  Schema.makeFilter((f: { readonly stepIndex: number; readonly commands: ReadonlyArray<unknown> }) =>
+    f.stepIndex < f.commands.length
+      ? true
+      : `stepIndex ${f.stepIndex} is past the last of ${f.commands.length} commands`,
+  ),
+)
+/** A decoded counterexample file. */
+export type CounterexampleFile = typeof CounterexampleFile.Type
+
+const decode = Schema.decodeUnknownExit(Schema.fromJsonString(CounterexampleFile))
+
+/**
+ * Decodes the text of a counterexample file. Returns the file, or a one-line message naming what
+ * is wrong (`at ["commands"][3]["iova"]: Expected an integer`).
+ */
+export const decodeCounterexample = (
+  text: string,
+):
+  | { readonly _tag: "Ok"; readonly file: CounterexampleFile }
+  | { readonly _tag: "Error"; readonly message: string } => {
+  const exit = decode(text)
+  if (Exit.isSuccess(exit)) return { _tag: "Ok", file: exit.value }
+  return { _tag: "Error", message: schemaErrorLine(exit.cause) }
+}
+
+/** Encodes a counterexample as pretty JSON text. */
+export const encodeCounterexample = (file: CounterexampleFile): string =>
+  `${JSON.stringify(Schema.encodeSync(CounterexampleFile)(file), null, 2)}\n`

@@ -1,0 +1,145 @@
+/**
+ * The random driver (DESIGN.md §5): fast-check generates traces and shrinks failures; iovcheck's
+ * 1-minimal shrinker finishes the job on the concrete command list.
+ *
+ * Traces are state-aware: fast-check generates a list of choices (unbiased integers) and each
+ * choice picks a command among `enabled(state)` of the state reached so far (choice modulo the
+ * number of enabled commands). Trace lengths are drawn up to `maxSteps` with fast-check's `size:
+ * "max"`, so long traces are common (the default array size averages a handful of elements and
+ * misses bugs that need 15 steps). The saved trace is the concrete command list, never the choices.
+ *
+ * A search runs in passes: each pass asks fast-check for a trace that violates a property not yet
+ * found; a failure is shrunk by fast-check (on the choices) and then to a 1-minimal command list,
+ * its property is recorded, and the next pass looks for the remaining properties. A pass that runs
+ * `runs` traces without a failure ends the search.
+ *
+ * @module
+ */
+import { type Context, Effect } from "effect"
+import fc from "fast-check"
+import type { Command } from "../model/command.ts"
+import { enabled } from "../model/enabled.ts"
+import { initialState } from "../model/init.ts"
+import type { Policy } from "../model/policy.ts"
+import type { State } from "../model/state.ts"
+import type { Vendor } from "../model/vendor.ts"
+import type { Property } from "../properties/property.ts"
+import { type Scenario, scenarioContext } from "../scenarios/scenario.ts"
+import { isOneMinimal, shrinkToOneMinimal } from "../shrinkers/one-minimal.ts"
+import { type Finding, fromList, MODEL_DEFECT, type NextCommand, runTrace, type TraceResult } from "./run-trace.ts"
+
+/** Budget and seed of a search. */
+export interface SearchOptions {
+  /** Traces per pass (fast-check `numRuns`). */
+  readonly runs: number
+  /** fast-check seed (a 32-bit integer). */
+  readonly seed: number
+  /** Longest trace, in commands. */
+  readonly maxSteps: number
+  /** The properties to check. */
+  readonly properties: ReadonlyArray<Property>
+  /** Milliseconds since an origin, for `firstFoundMs`; the CLI passes `performance.now`. */
+  readonly now: () => number
+}
+
+/** A violation found and shrunk. */
+export interface Violation extends Finding {
+  /** The shrunk, 1-minimal-checked trace; `commands[stepIndex]` is the violating step (the last). */
+  readonly commands: ReadonlyArray<Command>
+  /** Length of the trace fast-check reported before iovcheck's shrinker. */
+  readonly fastCheckLength: number
+  /** Whether no single command can be removed without losing the violation. */
+  readonly oneMinimal: boolean
+  /** Milliseconds from the start of the search to the first trace that violated it. */
+  readonly firstFoundMs: number
+  /** fast-check seed and counterexample path of the pass that found it. */
+  readonly seed: number
+  readonly path: string
+}
+
+/** What a search did and found. */
+export interface SearchResult {
+  /** Traces run, all passes, shrinking included. */
+  readonly runs: number
+  /** Commands executed, all traces. */
+  readonly commands: number
+  readonly elapsedMs: number
+  /** In the order found; a model defect is reported with property `"model-defect"`. */
+  readonly violations: ReadonlyArray<Violation>
+}
+
+/** A `NextCommand` that interprets choices against `enabled(state)`. */
+const fromChoices =
+  (choices: ReadonlyArray<number>): NextCommand =>
+  (state, i) => {
+    const choice = choices[i]
+    if (choice === undefined) return undefined
+    const options = enabled(state)
+    return options.length === 0 ? undefined : options[choice % options.length]
+  }
+
+/** Runs one trace synchronously under the scenario's services. */
+const runSync = (
+  services: Context.Context<Vendor | Policy>,
+  initial: State,
+  next: NextCommand,
+  checked: ReadonlyArray<Property>,
+): TraceResult => Effect.runSync(Effect.provideContext(runTrace(initial, next, checked), services))
+
+/**
+ * Searches a scenario for violations of `options.properties`. Deterministic for a given scenario,
+ * seed, runs and maxSteps (timings aside).
+ */
+export const search = (scenario: Scenario, options: SearchOptions): SearchResult => {
+  const started = options.now()
+  const services = scenarioContext(scenario)
+  const initial = initialState(scenario.topology)
+  const arbitrary = fc.array(fc.noBias(fc.nat({ max: 0x7fffffff })), {
+    minLength: 1,
+    maxLength: options.maxSteps,
+    size: "max",
+  })
+  const violations: Array<Violation> = []
+  const firstSeen = new Map<string, number>()
+  let runs = 0
+  let commands = 0
+  let remaining = options.properties
+  while (remaining.length > 0) {
+    const checked = remaining
+    const property = fc.property(arbitrary, (choices) => {
+      const result = runSync(services, initial, fromChoices(choices), checked)
+      runs++
+      commands += result.commands.length
+      if (result.finding === undefined) return true
+      if (!firstSeen.has(result.finding.property)) firstSeen.set(result.finding.property, options.now() - started)
+      return false
+    })
+    const details = fc.check(property, { seed: options.seed, numRuns: options.runs })
+    if (!details.failed || details.counterexample === null) break
+    const [choices] = details.counterexample
+    const found = runSync(services, initial, fromChoices(choices), checked)
+    const finding = found.finding
+    if (finding === undefined) break
+    const target = checked.filter((p) => p.id === finding.property)
+    const fails = (candidate: ReadonlyArray<Command>): ReadonlyArray<Command> | undefined => {
+      const r = runSync(services, initial, fromList(candidate), target)
+      runs++
+      commands += r.commands.length
+      return r.finding?.property === finding.property ? r.commands : undefined
+    }
+    const shrunk = finding.property === MODEL_DEFECT ? found.commands : shrinkToOneMinimal(found.commands, fails)
+    const final = runSync(services, initial, fromList(shrunk), finding.property === MODEL_DEFECT ? [] : target)
+    violations.push({
+      ...(final.finding ?? finding),
+      commands: final.commands,
+      fastCheckLength: found.commands.length,
+      oneMinimal: finding.property === MODEL_DEFECT ? false : isOneMinimal(final.commands, fails),
+      firstFoundMs: firstSeen.get(finding.property) ?? 0,
+      seed: details.seed,
+      path: details.counterexamplePath ?? "",
+    })
+    if (finding.property === MODEL_DEFECT) break
+    remaining = remaining.filter((p) => p.id !== finding.property)
+  }
+  return { runs, commands, elapsedMs: options.now() - started, violations }
+}

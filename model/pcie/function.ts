@@ -1,0 +1,37 @@
+/**
+ * A PCIe function: PF or VF (PCIe SR-IOV, PCIe Base 6.0 §9), told apart by its RID, with its owner
+ * and its ATS state. A VF has its own RID and so its own IOMMU context entry; it is assigned to a
+ * VM through VFIO (Linux `drivers/vfio/pci`).
+ *
+ * @module
+ */
+import type { FunctionOwner, Rid } from "../ids.ts"
+import type { AtsState } from "./ats.ts"
+
+/** Physical function or SR-IOV virtual function. */
+export type FunctionKind = "pf" | "vf"
+
+/** One PCIe function. */
+export interface PcieFunction {
+  readonly rid: Rid
+  readonly kind: FunctionKind
+  /** RID of the parent PF, for a VF. */
+  readonly pf: Rid | undefined
+  /** The host, or the VM the function is assigned to. */
+  readonly owner: FunctionOwner
+  readonly ats: AtsState
+}
+
+/** Index of the function with `rid` in a RID-sorted array, or -1. */
+export const functionIndex = (functions: ReadonlyArray<PcieFunction>, rid: Rid): number =>
+  functions.findIndex((f) => f.rid === rid)
+
+/** Replaces the function at `index`. */
+export const updateFunction = (
+  functions: ReadonlyArray<PcieFunction>,
+  index: number,
+  f: (fn: PcieFunction) => PcieFunction,
+): ReadonlyArray<PcieFunction> => functions.map((fn, i) => (i === index ? f(fn) : fn))
+
+/** `"VF 01:00.1 (vm1)"`: how messages name a function. */
+export const describeFunction = (fn: PcieFunction): string => `${fn.kind.toUpperCase()} ${fn.rid} (${fn.owner})`

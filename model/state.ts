@@ -1,0 +1,45 @@
+/**
+ * The one immutable state of the modelled platform (DESIGN.md §2): physical memory, the PCIe
+ * functions, the IOMMU and the host's software state. Plain readonly data with every collection
+ * sorted by its key, so two equal states are equal structurally (`Equal.equals`) and encode to the
+ * same JSON (the explorer's fingerprint).
+ *
+ * @module
+ */
+
+import type { Event } from "./event.ts"
+import type { Host } from "./host/host.ts"
+import type { Iova } from "./ids.ts"
+import type { Iommu } from "./iommu/iommu.ts"
+import type { Memory } from "./memory/pages.ts"
+import type { Outcome } from "./outcome.ts"
+import type { PcieFunction } from "./pcie/function.ts"
+import type { PolicyValues } from "./policy.ts"
+import type { VendorSemantics } from "./vendor.ts"
+
+/** The whole platform. */
+export interface State {
+  readonly memory: Memory
+  /** Sorted by RID. */
+  readonly functions: ReadonlyArray<PcieFunction>
+  readonly iommu: Iommu
+  readonly host: Host
+  /** The IOVAs the VMMs map (the scenario's bounded IOVA space), ascending; constant. */
+  readonly iovas: ReadonlyArray<Iova>
+}
+
+/** What one step produced. */
+export interface StepResult {
+  readonly state: State
+  readonly outcome: Outcome
+  readonly events: ReadonlyArray<Event>
+}
+
+/** The services a transition reads, resolved once per trace. */
+export interface StepContext {
+  readonly vendor: VendorSemantics
+  readonly policy: PolicyValues
+}
+
+/** A step that changed nothing, with its outcome. */
+export const unchanged = (state: State, outcome: Outcome): StepResult => ({ state, outcome, events: [] })

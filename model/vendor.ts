@@ -1,0 +1,60 @@
+/**
+ * Vendor: the IOMMU architecture whose semantics `step` follows, provided as an Effect service.
+ *
+ * In the SR-IOV/ATS slice the three architectures agree on the behaviour modelled (a per-RID
+ * context/device/stream table entry selects a domain; the IOTLB is tagged by the domain's tag;
+ * device-TLBs are invalidated by ATS Invalidate Requests); they differ in the names of tags and
+ * commands, which events carry so traces read in the architecture's own words:
+ * - VT-d 4.x: DID; IOTLB invalidation descriptor (§6.5.2.4); Device-TLB invalidation descriptor (§6.5.2.5).
+ * - AMD IOMMU 3.x: DomainID; INVALIDATE_IOMMU_PAGES (§2.4.3); INVALIDATE_IOTLB_PAGES (§2.4.4).
+ * - SMMUv3.3: VMID; CMD_TLBI_S2_IPA (§4.4.2); CMD_ATC_INV (§4.5.2).
+ *
+ * @module
+ */
+import { Context, Schema } from "effect"
+
+/** Schema of a scenario's `vendor` field. */
+export const VendorId = Schema.Literals(["vtd", "amd-vi", "smmuv3"])
+/** `"vtd"`, `"amd-vi"` or `"smmuv3"`. */
+export type VendorId = typeof VendorId.Type
+
+/** What `step` needs to know of an IOMMU architecture. */
+export interface VendorSemantics {
+  readonly id: VendorId
+  /** Name of the architecture, e.g. "Intel VT-d". */
+  readonly name: string
+  /** Name of the domain tag of the IOTLB: "DID", "DomainID" or "VMID". */
+  readonly domainTag: string
+  /** Name of the page-selective IOTLB invalidation command. */
+  readonly iotlbInvalidation: string
+  /** Name of the command that makes the IOMMU send an ATS Invalidate Request. */
+  readonly atcInvalidation: string
+}
+
+/** The semantics of each architecture, by id. */
+export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
+  vtd: {
+    id: "vtd",
+    name: "Intel VT-d",
+    domainTag: "DID",
+    iotlbInvalidation: "IOTLB invalidate (page-selective)",
+    atcInvalidation: "Device-TLB invalidate",
+  },
+  "amd-vi": {
+    id: "amd-vi",
+    name: "AMD-Vi",
+    domainTag: "DomainID",
+    iotlbInvalidation: "INVALIDATE_IOMMU_PAGES",
+    atcInvalidation: "INVALIDATE_IOTLB_PAGES",
+  },
+  smmuv3: {
+    id: "smmuv3",
+    name: "Arm SMMUv3",
+    domainTag: "VMID",
+    iotlbInvalidation: "CMD_TLBI_S2_IPA",
+    atcInvalidation: "CMD_ATC_INV",
+  },
+}
+
+/** The Vendor service `step` reads architecture semantics from. */
+export class Vendor extends Context.Service<Vendor, VendorSemantics>()("iovcheck/model/Vendor") {}

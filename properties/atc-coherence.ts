@@ -1,0 +1,46 @@
+/**
+ * `atc-coherence`: the IOMMU's IOTLB and every device's ATC refine the page tables: each cached
+ * translation is one the tables still give, except for an IOVA whose unmap procedure is still in
+ * flight (STYLE.md §7, caches checked by refinement). Equivalently: once an unmap procedure has
+ * completed, no IOTLB or ATC entry still translates that IOVA to the page it used to map.
+ *
+ * VT-d 4.x §6.5.2.5 (IOTLB invalidation before Device-TLB invalidation, then wait), §6.1 (software
+ * must invalidate cached translations after changing the tables); PCIe Base 6.0 §10.3 (an
+ * Invalidation Completion means the ATC no longer holds the translation).
+ *
+ * @module
+ */
+import { formatIova } from "../model/ids.ts"
+import { contextDid } from "../model/iommu/context.ts"
+import { walk } from "../model/iommu/domain.ts"
+import { domainByDid } from "../model/iommu/iommu.ts"
+import type { State } from "../model/state.ts"
+import type { Property } from "./property.ts"
+
+/** Whether (did, iova) -> page is a translation the tables give or one an unmap in flight still covers. */
+const current = (state: State, did: number, iova: number, page: number): boolean => {
+  const domain = domainByDid(state.iommu, did)
+  if (domain !== undefined && walk(domain, iova) === page) return true
+  return state.host.procedures.some((p) => p.did === did && p.iova === iova)
+}
+
+/** The `atc-coherence` property (IOTLB and ATC). */
+export const atcCoherence: Property = {
+  id: "atc-coherence",
+  statement:
+    "Outside an unmap still in flight, every IOTLB and ATC entry gives a translation the IOMMU page tables still give.",
+  kind: "coherence",
+  citation: "VT-d 4.x §6.5.2.5 (IOTLB before Device-TLB invalidation); PCIe Base 6.0 §10.3 (ATC invalidation)",
+  check: ({ after }) => {
+    for (const e of after.iommu.iotlb)
+      if (!current(after, e.did, e.iova, e.page))
+        return `IOTLB entry DID ${e.did} ${formatIova(e.iova)} -> page ${e.page} is stale: no unmap of it is in flight and the table no longer maps it`
+    for (const fn of after.functions) {
+      const did = contextDid(after.iommu.context, fn.rid)
+      for (const e of fn.ats.atc)
+        if (did === undefined || !current(after, did, e.iova, e.page))
+          return `ATC of ${fn.rid} (${fn.owner}) still translates ${formatIova(e.iova)} -> page ${e.page} after its unmap completed (DID ${did ?? "none"})`
+    }
+    return undefined
+  },
+}

@@ -1,0 +1,17 @@
+/**
+ * The properties every scenario is checked against, in report order, and lookup by id.
+ *
+ * @module
+ */
+import { atcCoherence } from "./atc-coherence.ts"
+import { dmaIsolation } from "./dma-isolation.ts"
+import type { Property } from "./property.ts"
+
+/** Every property, in report order. */
+export const properties: ReadonlyArray<Property> = [dmaIsolation, atcCoherence]
+
+/** The ids of every property. */
+export const propertyIds: ReadonlyArray<string> = properties.map((p) => p.id)
+
+/** The property with `id`, if any. */
+export const propertyById = (id: string): Property | undefined => properties.find((p) => p.id === id)

@@ -1,0 +1,30 @@
+/**
+ * A property: a named predicate over one transition (state before, command, outcome, events, state
+ * after), with an id, a one-line statement, a kind and a citation (DESIGN.md §3, STYLE.md §4).
+ * Properties observe architectural state and events only: never a policy knob, never a scenario's
+ * expectation.
+ *
+ * @module
+ */
+import type { Command } from "../model/command.ts"
+import type { Event } from "../model/event.ts"
+import type { Outcome } from "../model/outcome.ts"
+import type { State } from "../model/state.ts"
+
+/** One transition of the model, as properties see it. */
+export interface Transition {
+  readonly before: State
+  readonly command: Command
+  readonly outcome: Outcome
+  readonly events: ReadonlyArray<Event>
+  readonly after: State
+}
+
+/** A named property. `check` returns a message carrying the values involved, or `undefined`. */
+export interface Property {
+  readonly id: string
+  readonly statement: string
+  readonly kind: "isolation" | "coherence"
+  readonly citation: string
+  readonly check: (t: Transition) => string | undefined
+}

@@ -1,0 +1,66 @@
+/**
+ * The scenario catalogue: the JSON files in this folder, and scenario files users name by path.
+ * I/O lives here and in the CLI, never in the model.
+ *
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { dirname, join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { Exit, Schema } from "effect"
+import { schemaErrorLine } from "../reports/schema-error.ts"
+import { Scenario } from "./scenario.ts"
+
+/** A scenario that could not be loaded: one line naming the file and what is wrong. */
+export class ScenarioError extends Error {
+  override readonly name = "ScenarioError"
+}
+
+/** The root of the installed iovcheck package (the folder holding its package.json). */
+export const packageRoot: string = (() => {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  while (!existsSync(join(dir, "package.json"))) {
+    const parent = dirname(dir)
+    if (parent === dir) throw new ScenarioError("cannot find iovcheck's package.json")
+    dir = parent
+  }
+  return dir
+})()
+
+const decodeScenario = Schema.decodeUnknownExit(Schema.fromJsonString(Scenario))
+
+/** Decodes a scenario from JSON text; `origin` names the file in the error. Throws `ScenarioError`. */
+export const parseScenario = (text: string, origin: string): Scenario => {
+  const exit = decodeScenario(text)
+  if (Exit.isSuccess(exit)) return exit.value
+  throw new ScenarioError(`${origin}: ${schemaErrorLine(exit.cause)}`)
+}
+
+/** Every catalogue scenario, sorted by id. Throws `ScenarioError` for a damaged catalogue file. */
+export const catalogue = (): ReadonlyArray<Scenario> => {
+  const dir = join(packageRoot, "scenarios")
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".json"))
+    .sort()
+    .map((f) => parseScenario(readFileSync(join(dir, f), "utf8"), `scenarios/${f}`))
+}
+
+/**
+ * A catalogue id or the path of a scenario file. Throws `ScenarioError` when it is neither, or the
+ * file is damaged.
+ */
+export const resolveScenario = (idOrFile: string, known: ReadonlyArray<Scenario> = catalogue()): Scenario => {
+  const byId = known.find((s) => s.id === idOrFile)
+  if (byId !== undefined) return byId
+  if (!existsSync(idOrFile))
+    throw new ScenarioError(
+      `unknown scenario ${JSON.stringify(idOrFile)}: not a catalogue id (${known.map((s) => s.id).join(", ")}) nor a file`,
+    )
+  let text: string
+  try {
+    text = readFileSync(idOrFile, "utf8")
+  } catch (e) {
+    throw new ScenarioError(`${idOrFile}: cannot read (${e instanceof Error ? e.message : String(e)})`)
+  }
+  return parseScenario(text, idOrFile)
+}

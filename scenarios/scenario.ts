@@ -1,0 +1,62 @@
+/**
+ * A scenario: data, not code (DESIGN.md §4). Topology, vendor, policy values, an optional
+ * expectation, and the source (seed thread or spec) the design comes from.
+ *
+ * JSON shape (one file per scenario under `scenarios/`, or a user's own file):
+ * ```json
+ * { "id": "sriov-ats-strict",
+ *   "title": "…", "source": "…",
+ *   "vendor": "vtd",
+ *   "topology": { … see model/topology.ts … },
+ *   "policy": { "invalidationOrder": "iotlb-then-atc", "atcInvalidation": "on" },
+ *   "expected": "safe" }
+ * ```
+ * `expected` is `"safe"`, or `{ "violates": ["atc-coherence", …] }` (every listed property must be
+ * violated and no other), or absent (then the scenario passes when it is safe).
+ *
+ * @module
+ */
+import { Context, Layer, Schema } from "effect"
+import { Policy, PolicySchema, resolvePolicy } from "../model/policy.ts"
+import { Topology } from "../model/topology.ts"
+import { Vendor, VendorId, vendors } from "../model/vendor.ts"
+import { propertyIds } from "../properties/catalogue.ts"
+
+/** A property id known to this version of iovcheck. */
+export const PropertyId = Schema.Literals(propertyIds as [string, ...Array<string>])
+
+/** What a scenario is expected to do: be safe, or violate exactly these properties. */
+export const Expectation = Schema.Union([
+  Schema.Literal("safe"),
+  Schema.Struct({ violates: Schema.Array(PropertyId).check(Schema.isMinLength(1)) }),
+])
+/** What a scenario is expected to do. */
+export type Expectation = typeof Expectation.Type
+
+/** Schema of a scenario file. */
+export const Scenario = Schema.Struct({
+  id: Schema.String.check(
+    Schema.isPattern(/^[a-z0-9][a-z0-9-]*$/, { message: "Expected an id like sriov-ats-strict" }),
+  ),
+  title: Schema.String,
+  source: Schema.String,
+  vendor: VendorId,
+  topology: Topology,
+  policy: PolicySchema,
+  expected: Schema.optionalKey(Expectation),
+  notes: Schema.optionalKey(Schema.String),
+})
+/** A decoded scenario. */
+export type Scenario = typeof Scenario.Type
+
+/** `"safe"`, `"violates a, b"` or `"-"` (no expectation). */
+export const formatExpectation = (e: Expectation | undefined): string =>
+  e === undefined ? "-" : e === "safe" ? "safe" : `violates ${e.violates.join(", ")}`
+
+/** The services `step` needs for this scenario, as a Context. */
+export const scenarioContext = (scenario: Scenario): Context.Context<Vendor | Policy> =>
+  Context.make(Vendor, vendors[scenario.vendor]).pipe(Context.add(Policy, resolvePolicy(scenario.policy)))
+
+/** The `Vendor` and `Policy` services of this scenario, as a Layer (DESIGN.md §2). */
+export const scenarioLayer = (scenario: Scenario): Layer.Layer<Vendor | Policy> =>
+  Layer.succeedContext(scenarioContext(scenario))
