@@ -3,8 +3,8 @@
  * 1-minimal shrinker finishes the job on the concrete command list.
  *
  * Traces are state-aware: fast-check generates a list of choices (unbiased integers) and each
- * choice picks a command among `enabled(state)` of the state reached so far (choice modulo the
- * number of enabled commands). Trace lengths are drawn up to `maxSteps` with fast-check's `size:
+ * choice picks a command among `enabled(state)` of the state reached so far: a kind of command
+ * uniformly among the enabled kinds, then one of that kind ({@link pickCommand}). Trace lengths are drawn up to `maxSteps` with fast-check's `size:
  * "max"`, so long traces are common (the default array size averages a handful of elements and
  * misses bugs that need 15 steps). The saved trace is the concrete command list, never the choices.
  *
@@ -68,14 +68,27 @@ export interface SearchResult {
   readonly violations: ReadonlyArray<Violation>
 }
 
-/** A `NextCommand` that interprets choices against `enabled(state)`. */
-const fromChoices =
+/**
+ * Picks a command among `enabled(state)` with a choice: first a command kind (tag) uniformly among
+ * the kinds enabled, then a command of that kind. Choosing kinds first keeps rare kinds (advancing
+ * a procedure, completing an invalidation) as likely as the many device requests, which is what
+ * ordering bugs need. Pure and deterministic: the same choice in the same state picks the same command.
+ */
+export const pickCommand = (options: ReadonlyArray<Command>, choice: number): Command | undefined => {
+  if (options.length === 0) return undefined
+  const kinds: Array<string> = []
+  for (const o of options) if (kinds[kinds.length - 1] !== o._tag && !kinds.includes(o._tag)) kinds.push(o._tag)
+  const kind = kinds[choice % kinds.length]
+  const ofKind = options.filter((o) => o._tag === kind)
+  return ofKind[Math.floor(choice / kinds.length) % ofKind.length]
+}
+
+/** A `NextCommand` that interprets choices against `enabled(state)` (see {@link pickCommand}). */
+export const fromChoices =
   (choices: ReadonlyArray<number>): NextCommand =>
   (state, i) => {
     const choice = choices[i]
-    if (choice === undefined) return undefined
-    const options = enabled(state)
-    return options.length === 0 ? undefined : options[choice % options.length]
+    return choice === undefined ? undefined : pickCommand(enabled(state), choice)
   }
 
 /** Runs one trace synchronously under the scenario's services. */

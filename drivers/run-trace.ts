@@ -57,7 +57,10 @@ const defectMessage = (cause: Cause.Cause<unknown>): string => {
   return squashed instanceof Error ? squashed.message : String(squashed)
 }
 
-/** How to run a trace: keep every step (`record`), go on past violations (`keepGoing`). */
+/**
+ * How to run a trace: keep every step (`record`); go on past violations (`keepGoing`), reporting
+ * each property at its first violation only (a stale cache stays stale on every later step).
+ */
 export interface RunOptions {
   readonly record?: boolean
   readonly keepGoing?: boolean
@@ -93,6 +96,7 @@ export const runTrace = (
       if (options.record === true) steps.push({ command, outcome, events, before: state, after })
       const transition = { before: state, command, outcome, events, after }
       for (const p of checked) {
+        if (findings.some((f) => f.property === p.id)) continue
         const message = p.check(transition)
         if (message === undefined) continue
         findings.push({ property: p.id, stepIndex: i, message })

@@ -8,8 +8,7 @@
  * @module
  */
 import { Effect } from "effect"
-import { match } from "ts-pattern"
-import type { Command } from "./command.ts"
+import type { Command, CommandTag } from "./command.ts"
 import { defect } from "./defect.ts"
 import { procedureByPid } from "./host/host.ts"
 import { advanceUnmap, startUnmap } from "./host/unmap.ts"
@@ -22,29 +21,43 @@ import { Vendor } from "./vendor.ts"
 import { brokenInvariant } from "./well-formed.ts"
 
 /**
+ * One handler per command tag. The mapped type makes the table exhaustive: a new command does not
+ * compile until it has a handler (the same guarantee as ts-pattern's `.exhaustive()`, without its
+ * per-call allocation on the hottest path of every driver).
+ */
+type Handlers = {
+  readonly [K in CommandTag]: (
+    ctx: StepContext,
+    state: State,
+    command: Extract<Command, { readonly _tag: K }>,
+  ) => StepResult
+}
+
+const handlers: Handlers = {
+  HostAllocatePage: (_ctx, s, c) => allocatePage(s, c.page, c.vm),
+  HostAssignFunction: (_ctx, s, c) => assignFunction(s, c.rid, c.vm),
+  HostMapIova: (_ctx, s, c) => mapIova(s, c.vm, c.iova, c.page),
+  HostUnmapIova: (ctx, s, c) => startUnmap(ctx, s, c.vm, c.iova),
+  HostAdvance: (ctx, s, c) => {
+    const p = procedureByPid(s.host, c.pid)
+    return p === undefined ? unchanged(s, rejected(`no procedure ${c.pid} in flight`)) : advanceUnmap(ctx, s, p)
+  },
+  DeviceTranslationRequest: (_ctx, s, c) => translationRequest(s, c.rid, c.iova),
+  DeviceDmaRead: (_ctx, s, c) => untranslatedDma(s, c.rid, c.iova, "read"),
+  DeviceDmaWrite: (_ctx, s, c) => untranslatedDma(s, c.rid, c.iova, "write"),
+  DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read"),
+  DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write"),
+  DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),
+}
+
+/**
  * The pure transition under resolved services. Throws `ModelDefect` (only) for impossible states;
  * `step` turns that into a defect. Drivers that run many commands resolve the services once and
- * call this inside one Effect (see `drivers/run-trace.ts`).
+ * call `step` inside one Effect (see `drivers/run-trace.ts`).
  */
 export const transition = (ctx: StepContext, state: State, command: Command): StepResult => {
-  const result = match(command)
-    .with({ _tag: "HostAllocatePage" }, (c) => allocatePage(state, c.page, c.vm))
-    .with({ _tag: "HostAssignFunction" }, (c) => assignFunction(state, c.rid, c.vm))
-    .with({ _tag: "HostMapIova" }, (c) => mapIova(state, c.vm, c.iova, c.page))
-    .with({ _tag: "HostUnmapIova" }, (c) => startUnmap(ctx, state, c.vm, c.iova))
-    .with({ _tag: "HostAdvance" }, (c) => {
-      const p = procedureByPid(state.host, c.pid)
-      return p === undefined
-        ? unchanged(state, rejected(`no procedure ${c.pid} in flight`))
-        : advanceUnmap(ctx, state, p)
-    })
-    .with({ _tag: "DeviceTranslationRequest" }, (c) => translationRequest(state, c.rid, c.iova))
-    .with({ _tag: "DeviceDmaRead" }, (c) => untranslatedDma(state, c.rid, c.iova, "read"))
-    .with({ _tag: "DeviceDmaWrite" }, (c) => untranslatedDma(state, c.rid, c.iova, "write"))
-    .with({ _tag: "DeviceTranslatedRead" }, (c) => translatedDma(state, c.rid, c.iova, "read"))
-    .with({ _tag: "DeviceTranslatedWrite" }, (c) => translatedDma(state, c.rid, c.iova, "write"))
-    .with({ _tag: "DeviceCompleteAtsInvalidation" }, (c) => completeAtsInvalidation(state, c.rid))
-    .exhaustive()
+  const handler = handlers[command._tag] as (ctx: StepContext, state: State, command: Command) => StepResult
+  const result = handler(ctx, state, command)
   if (result.state !== state) {
     const broken = brokenInvariant(result.state)
     if (broken !== undefined) defect(`well-formedness broken after ${command._tag}: ${broken}`)

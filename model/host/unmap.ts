@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { match } from "ts-pattern"
 import { defect } from "../defect.ts"
 import { formatIova, type HpaPage, type Iova, type VmId } from "../ids.ts"
 import { type Did, ridsInDomain } from "../iommu/context.ts"
@@ -106,8 +105,8 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
     outcome: ok,
     events,
   })
-  return match(next)
-    .with("invalidate-iotlb", () => {
+  switch (next) {
+    case "invalidate-iotlb": {
       const { iotlb, dropped } = iotlbInvalidate(state.iommu.iotlb, p.did, p.iova)
       return advanced({ ...state, iommu: { ...state.iommu, iotlb } }, [
         {
@@ -118,8 +117,8 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
           dropped: dropped.length,
         },
       ])
-    })
-    .with("invalidate-atc", () => {
+    }
+    case "invalidate-atc": {
       const targets = ridsInDomain(state.iommu.context, p.did).filter(
         (rid) => state.functions[functionIndex(state.functions, rid)]?.ats.enabled === true,
       )
@@ -136,14 +135,14 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
           itag: p.pid,
         })),
       )
-    })
-    .with("wait-atc", () => {
+    }
+    case "wait-atc": {
       const pending = state.functions.filter((fn) => atsAwaiting(fn.ats, p.pid)).map((fn) => fn.rid)
       return pending.length > 0
         ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
         : advanced(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
-    })
-    .with("free-page", (): StepResult => {
+    }
+    case "free-page": {
       const host = removeProcedure(state.host, p.pid)
       const stillPinned = pinned({ ...state, host }, p.page)
       return {
@@ -154,7 +153,10 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
           ...(stillPinned ? [] : [{ _tag: "PageFreed" as const, page: p.page, from: p.vm }]),
         ],
       }
-    })
-    .with(undefined, () => defect(`${p.pid} has no step at pc ${p.pc}`))
-    .exhaustive()
+    }
+    default: {
+      const none: undefined = next
+      return defect(`${p.pid} has no step at pc ${p.pc} (${none})`)
+    }
+  }
 }

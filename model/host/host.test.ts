@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest"
+import { scenario, stepsIn, withPolicy } from "../../test/helpers.ts"
+import type { Command } from "../command.ts"
+import { unmapProgram } from "./unmap.ts"
+
+const strict = scenario("sriov-ats-strict")
+const assign: Command = { _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" }
+const map: Command = { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 }
+const unmap: Command = { _tag: "HostUnmapIova", vm: "vm1", iova: 0x1000 }
+const advance: Command = { _tag: "HostAdvance", pid: "unmap:vm1:0x1000" }
+
+describe("VFIO actions", () => {
+  it("assigns a host-owned VF to a VM and points its context entry at the VM's DID", () => {
+    const { state, last } = stepsIn(strict, [assign])
+    expect(last?.outcome._tag).toBe("Ok")
+    expect(state.functions.find((f) => f.rid === "01:00.1")?.owner).toBe("vm1")
+    expect(state.iommu.context).toEqual([{ rid: "01:00.1", did: 1 }])
+  })
+
+  it("rejects assigning a PF, a VF twice, an unknown VM", () => {
+    expect(stepsIn(strict, [{ _tag: "HostAssignFunction", rid: "01:00.0", vm: "vm1" }]).last?.outcome._tag).toBe(
+      "Rejected",
+    )
+    expect(stepsIn(strict, [assign, { ...assign, vm: "vm2" }]).last?.outcome._tag).toBe("Rejected")
+    expect(stepsIn(strict, [{ ...assign, vm: "vm9" }]).last?.outcome._tag).toBe("Rejected")
+  })
+
+  it("maps only the VM's own pages, once per IOVA", () => {
+    expect(stepsIn(strict, [map]).last?.outcome._tag).toBe("Ok")
+    expect(stepsIn(strict, [{ ...map, page: 1 }]).last?.outcome).toMatchObject({ _tag: "Rejected" })
+    expect(stepsIn(strict, [map, map]).last?.outcome._tag).toBe("Rejected")
+    expect(stepsIn(strict, [{ ...map, iova: 0x9000 }]).last?.outcome._tag).toBe("Rejected")
+  })
+
+  it("allocates only free pages", () => {
+    expect(stepsIn(strict, [{ _tag: "HostAllocatePage", page: 2, vm: "vm2" }]).state.memory[2]).toBe("vm2")
+    expect(stepsIn(strict, [{ _tag: "HostAllocatePage", page: 0, vm: "vm2" }]).last?.outcome._tag).toBe("Rejected")
+  })
+})
+
+describe("the unmap procedure", () => {
+  it("orders its steps as the policy says", () => {
+    expect(unmapProgram({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "on" })).toEqual([
+      "invalidate-iotlb",
+      "invalidate-atc",
+      "wait-atc",
+      "free-page",
+    ])
+    expect(unmapProgram({ invalidationOrder: "atc-then-iotlb", atcInvalidation: "on" })).toEqual([
+      "invalidate-atc",
+      "wait-atc",
+      "invalidate-iotlb",
+      "free-page",
+    ])
+    expect(unmapProgram({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "skip" })).toEqual([
+      "invalidate-iotlb",
+      "free-page",
+    ])
+  })
+
+  it("clears the PTE at once, waits for the device, and frees the page last", () => {
+    const tr: Command = { _tag: "DeviceTranslationRequest", rid: "01:00.1", iova: 0x1000 }
+    const started = stepsIn(strict, [assign, map, tr, unmap])
+    expect(started.state.iommu.domains[0]?.ptes).toEqual([])
+    expect(started.state.host.procedures.map((p) => p.pid)).toEqual(["unmap:vm1:0x1000"])
+    const sent = stepsIn(strict, [assign, map, tr, unmap, advance, advance])
+    expect(sent.state.iommu.iotlb).toEqual([])
+    expect(sent.state.functions.find((f) => f.rid === "01:00.1")?.ats.invalidations).toHaveLength(1)
+    const blocked = stepsIn(strict, [assign, map, tr, unmap, advance, advance, advance])
+    expect(blocked.last?.outcome._tag).toBe("Waiting")
+    expect(blocked.state.memory[0]).toBe("vm1")
+    const done = stepsIn(strict, [
+      assign,
+      map,
+      tr,
+      unmap,
+      advance,
+      advance,
+      { _tag: "DeviceCompleteAtsInvalidation", rid: "01:00.1" },
+      advance,
+      advance,
+    ])
+    expect(done.state.memory[0]).toBe("free")
+    expect(done.state.host.procedures).toEqual([])
+    expect(done.last?.events.map((e) => e._tag)).toEqual(["UnmapCompleted", "PageFreed"])
+  })
+
+  it("keeps a page mapped at two IOVAs pinned until both unmaps are done", () => {
+    const noAtc = withPolicy(strict, { atcInvalidation: "skip" })
+    const second: Command = { _tag: "HostMapIova", vm: "vm1", iova: 0x2000, page: 0 }
+    const { state, last } = stepsIn(noAtc, [map, second, unmap, advance, advance])
+    expect(last?.events.map((e) => e._tag)).toEqual(["UnmapCompleted"])
+    expect(state.memory[0]).toBe("vm1")
+  })
+
+  it("refuses to remap an IOVA whose unmap is in flight, and to advance nothing", () => {
+    expect(stepsIn(strict, [map, unmap, map]).last?.outcome._tag).toBe("Rejected")
+    expect(stepsIn(strict, [advance]).last?.outcome._tag).toBe("Rejected")
+  })
+})

@@ -1,0 +1,46 @@
+/**
+ * The random driver reaches bugs that need long traces. The target: in the atc-then-iotlb design,
+ * a VF ends up with stale ATC entries for *two* IOVAs after both unmaps completed. Each stale entry
+ * needs its own map, an IOTLB fill, the unmap start, the device's Invalidation Completion, a
+ * Translation Request refilling the ATC from the stale IOTLB, and four procedure advances (8
+ * commands), plus one assignment: no trace shorter than 17 commands reaches it. fast-check's default
+ * command-list size (about 5 commands on average) cannot; the driver's length schedule must.
+ */
+import { expect, it } from "vitest"
+import { search } from "../drivers/random.ts"
+import { contextDid } from "../model/iommu/context.ts"
+import { walk } from "../model/iommu/domain.ts"
+import { domainByDid } from "../model/iommu/iommu.ts"
+import type { Property } from "../properties/property.ts"
+import { scenario } from "./helpers.ts"
+
+/** Test-only target: no function holds two ATC entries that outlive their unmaps. */
+const twoStaleEntries: Property = {
+  id: "two-stale-atc-entries",
+  statement: "No function holds two ATC entries whose unmaps have completed.",
+  kind: "coherence",
+  citation: "test target",
+  check: ({ after }) => {
+    for (const fn of after.functions) {
+      const did = contextDid(after.iommu.context, fn.rid)
+      const domain = did === undefined ? undefined : domainByDid(after.iommu, did)
+      const stale = fn.ats.atc.filter(
+        (e) =>
+          domain !== undefined &&
+          walk(domain, e.iova) !== e.page &&
+          !after.host.procedures.some((p) => p.did === did && p.iova === e.iova),
+      )
+      if (stale.length >= 2) return `${fn.rid} holds ${stale.length} stale entries`
+    }
+    return undefined
+  },
+}
+
+it("finds a violation whose shortest trace has 17 commands", () => {
+  const s = scenario("sriov-ats-atc-before-iotlb")
+  const result = search(s, { runs: 20000, seed: 7, maxSteps: 60, properties: [twoStaleEntries], now: () => 0 })
+  expect(result.violations.map((v) => v.property)).toEqual(["two-stale-atc-entries"])
+  const [v] = result.violations
+  expect(v?.oneMinimal).toBe(true)
+  expect(v?.commands.length).toBeGreaterThanOrEqual(17)
+})
