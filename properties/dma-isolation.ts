@@ -27,7 +27,7 @@ export const dmaIsolation: Property = {
       const fn = before.functions.find((f) => f.rid === e.rid)
       const pageOwner = before.memory[e.page]
       if (fn !== undefined && pageOwner !== fn.owner)
-        return `${describeFunction(fn)} ${e.access === "write" ? "wrote" : "read"} HPA page ${e.page} owned by ${pageOwner} through ${pathWords[e.path]} for IOVA ${formatIova(e.iova)}`
+        return `${describeFunction(fn)} ${e.access === "write" ? "wrote" : "read"} HPA page ${e.page} ${pageOwner === "free" ? "which is free (owned by no one)" : `owned by ${pageOwner}`} through ${pathWords[e.path]} for IOVA ${formatIova(e.iova)}`
     }
     return undefined
   },

@@ -39,7 +39,7 @@ describe("dma-isolation", () => {
     const r = runCommands(skip, [assign, map, tr, unmap, adv, adv, write])
     expect(r.findings.map((f) => f.property)).toEqual(["atc-coherence", "dma-isolation"])
     expect(r.findings[1]?.message).toBe(
-      "VF 01:00.1 (vm1) wrote HPA page 0 owned by free through its ATC (translated request) for IOVA 0x1000",
+      "VF 01:00.1 (vm1) wrote HPA page 0 which is free (owned by no one) through its ATC (translated request) for IOVA 0x1000",
     )
   })
 

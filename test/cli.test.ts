@@ -1,0 +1,149 @@
+/**
+ * The CLI end to end, as users and CI pipelines run it: `node bin/iovcheck.js …` on the built
+ * package (`npm test` builds before running vitest). Checks exit codes, the `--json` documents,
+ * the counterexample files and their replay, and one-line errors for bad input.
+ */
+import { spawnSync } from "node:child_process"
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { beforeAll, describe, expect, it } from "vitest"
+
+const bin = join(import.meta.dirname, "..", "bin", "iovcheck.js")
+
+const run = (...args: Array<string>) => {
+  const r = spawnSync(process.execPath, [bin, ...args], { encoding: "utf8" })
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr }
+}
+
+interface VerifyDoc {
+  iovcheck: string
+  seed: number
+  scenarios: Array<{
+    id: string
+    expected: unknown
+    verdict: string
+    asExpected: boolean
+    runs: number
+    commands: number
+    elapsedMs: number
+    violations: Array<{ property: string; firstFoundMs: number; shrunkLength: number; file: string }>
+  }>
+}
+
+describe("iovcheck verify / replay", () => {
+  const out = mkdtempSync(join(tmpdir(), "iovcheck-"))
+  let doc: VerifyDoc
+  let code: number | null
+
+  beforeAll(() => {
+    const r = run("verify", "--json", "--out", out)
+    code = r.code
+    doc = JSON.parse(r.stdout) as VerifyDoc
+  })
+
+  it("reports every catalogue scenario as expected, with exit 0", () => {
+    expect(code).toBe(0)
+    expect(doc.scenarios.map((s) => [s.id, s.verdict, s.asExpected])).toEqual([
+      ["sriov-ats-atc-before-iotlb", "unsafe", true],
+      ["sriov-ats-no-atc-invalidation", "unsafe", true],
+      ["sriov-ats-strict", "safe", true],
+    ])
+    expect(doc.seed).toBe(1)
+    for (const s of doc.scenarios)
+      expect(Object.keys(s).sort()).toEqual(
+        ["asExpected", "commands", "elapsedMs", "expected", "id", "runs", "verdict", "violations"].sort(),
+      )
+  })
+
+  it("writes one counterexample file per violated property, each replaying with exit 1 and the same property", () => {
+    const files = doc.scenarios.flatMap((s) => s.violations.map((v) => ({ ...v, scenario: s.id })))
+    expect(files.length).toBe(4)
+    for (const v of files) {
+      expect(v.file).toBe(join(out, v.scenario, `${v.property}.json`))
+      const r = run("replay", v.file, "--json")
+      expect(r.code).toBe(1)
+      const replayed = JSON.parse(r.stdout) as { verdict: string; recorded: { property: string } }
+      expect(replayed.verdict).toBe("reproduced")
+      expect(replayed.recorded.property).toBe(v.property)
+    }
+    expect(readdirSync(out).sort()).toEqual(["sriov-ats-atc-before-iotlb", "sriov-ats-no-atc-invalidation"])
+  })
+
+  it("prints each replayed step with its events and state changes, then the violation", () => {
+    const r = run("replay", join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json"))
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/^#0 host {2}Host[A-Za-z]+\(/m)
+    expect(r.stdout).toMatch(/event {2}Translation Completion to 01:00\.\d/)
+    expect(r.stdout).toMatch(/state {2}memory\[\d\]: "vm\d" → "free"/)
+    expect(r.stdout).toContain("VIOLATION of atc-coherence")
+    expect(r.stdout).toContain("reproduced: atc-coherence violated")
+  })
+
+  it("exits 0 when a trace runs clean under a fixed design", () => {
+    const path = join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json")
+    const fixed = JSON.parse(readFileSync(path, "utf8")) as { scenario: { policy: Record<string, string> } }
+    fixed.scenario.policy.atcInvalidation = "on"
+    const fixedPath = join(out, "fixed.json")
+    writeFileSync(fixedPath, JSON.stringify(fixed))
+    const r = run("replay", fixedPath)
+    expect(r.code).toBe(0)
+    expect(r.stdout).toContain("clean: the trace runs without violation")
+  })
+
+  it.each([
+    ["truncated JSON", (t: string) => t.slice(0, 100), "Expected a valid JSON string"],
+    ["wrong field type", (t: string) => t.replace(/"stepIndex": \d+/, '"stepIndex": "three"'), '["stepIndex"]'],
+    ["unknown format version", (t: string) => t.replace('"formatVersion": 1', '"formatVersion": 9'), "formatVersion"],
+    ["unknown property", (t: string) => t.replace(/"property": "[a-z-]+"/, '"property": "nope"'), '["property"]'],
+  ])("a damaged file (%s) gives exit 2 and one line", (_name, damage, fragment) => {
+    const good = readFileSync(join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json"), "utf8")
+    const path = join(out, `damaged-${_name.replaceAll(" ", "-")}.json`)
+    writeFileSync(path, damage(good))
+    const r = run("replay", path)
+    expect(r.code).toBe(2)
+    expect(r.stdout).toBe("")
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain(fragment)
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/)
+  })
+})
+
+describe("bad usage", () => {
+  it.each([
+    [["verify", "--scenario", "no-such-scenario"], 'unknown scenario "no-such-scenario"'],
+    [["verify", "--bogus"], "Unrecognized flag: --bogus"],
+    [["verify", "--runs", "0"], "--runs must be a positive integer"],
+    [["verify", "--runs", "many"], "Invalid value for flag --runs"],
+    [["replay", "/no/such/file.json"], "cannot read (ENOENT)"],
+    [["frobnicate"], 'Unknown subcommand "frobnicate"'],
+  ])("%j gives exit 2 and one line", (args, fragment) => {
+    const r = run(...args)
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain(fragment)
+  })
+
+  it("verify --scenario accepts a user's scenario file and reports a damaged one in one line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "iovcheck-sc-"))
+    const good = JSON.parse(readFileSync(join(import.meta.dirname, "..", "scenarios", "sriov-ats-strict.json"), "utf8"))
+    const mine = join(dir, "mine.json")
+    writeFileSync(mine, JSON.stringify({ ...good, id: "my-design", expected: undefined }))
+    const ok = run("verify", "--scenario", mine, "--runs", "50", "--json", "--out", dir)
+    expect(ok.code).toBe(0)
+    expect((JSON.parse(ok.stdout) as VerifyDoc).scenarios[0]?.expected).toBeNull()
+    const bad = join(dir, "bad.json")
+    writeFileSync(bad, JSON.stringify({ ...good, policy: { invalidationOrder: "sometimes" } }))
+    const r = run("verify", "--scenario", bad)
+    expect(r.code).toBe(2)
+    expect(r.stderr.trim().split("\n")).toHaveLength(1)
+    expect(r.stderr).toContain('["policy"]["invalidationOrder"]')
+  })
+
+  it("scenarios --json lists the catalogue", () => {
+    const r = run("scenarios", "--json")
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout) as { scenarios: Array<{ id: string }> }
+    expect(doc.scenarios.map((s) => s.id)).toContain("sriov-ats-strict")
+  })
+})
