@@ -1,0 +1,164 @@
+/**
+ * The exhaustive driver (DESIGN.md §5): breadth-first search over every enabled command from the
+ * initial state, to a depth bound or a state budget, deduplicating states by 64-bit fingerprint
+ * and checking every property on every transition. BFS order makes the first violation found for a
+ * property a shortest counterexample for it. Generic over the model, so the same code explores
+ * iovcheck scenarios (`iovcheck-model.ts`) and the two-phase-commit calibration model.
+ *
+ * @module
+ */
+import type { Fingerprint } from "./fingerprint.ts"
+import { FingerprintSet, optimisticCollisionProbability } from "./fingerprint-set.ts"
+
+/** A violation found on a transition: the property id and a message with the values. */
+export interface ModelViolation {
+  readonly property: string
+  readonly message: string
+}
+
+/** A successor: the next state (`undefined` when the model died) and the violations of the transition. */
+export interface Successor<S> {
+  readonly state: S | undefined
+  readonly violations: ReadonlyArray<ModelViolation>
+}
+
+/** What the explorer needs of a model. `enabled` must be deterministic for equal states. */
+export interface ExplorableModel<S, C> {
+  readonly initial: S
+  readonly enabled: (state: S) => ReadonlyArray<C>
+  readonly next: (state: S, command: C) => Successor<S>
+  readonly fingerprint: (state: S) => Fingerprint
+  /** How many properties `next` checks: the search may stop once each has a counterexample. */
+  readonly propertyCount: number
+}
+
+/** Bounds of a search: depth in commands, and a budget of distinct states. */
+export interface ExploreOptions {
+  readonly depth: number
+  readonly maxStates: number
+  /** Milliseconds since an origin; the CLI passes `performance.now`. */
+  readonly now: () => number
+}
+
+/** A shortest counterexample: the commands from the initial state to the violating transition. */
+export interface ShortestViolation<C> extends ModelViolation {
+  readonly commands: ReadonlyArray<C>
+}
+
+/** Why the search stopped. */
+export type StopReason =
+  | "depth" // the depth bound was reached
+  | "max-states" // the state budget ran out inside a level
+  | "exhausted" // no new state: every reachable state was explored
+  | "all-violated" // every property has a shortest counterexample
+
+/** What a search covered and found. */
+export interface ExploreResult<C> {
+  readonly distinctStates: number
+  readonly transitions: number
+  /** Levels explored completely: every trace of at most this many commands was checked. */
+  readonly depthCompleted: number
+  readonly stoppedBy: StopReason
+  readonly elapsedMs: number
+  readonly violations: ReadonlyArray<ShortestViolation<C>>
+  /** TLC's two estimates of the probability that a fingerprint collision hid a state. */
+  readonly collisionProbability: { readonly optimistic: number; readonly actual: number }
+  /** Bytes of fingerprint table and parent pointers per distinct state. */
+  readonly bytesPerState: number
+}
+
+const growInt32 = (a: Int32Array, n: number): Int32Array => {
+  if (n < a.length) return a
+  const b = new Int32Array(a.length * 2)
+  b.set(a)
+  return b
+}
+
+/** Explores `model` breadth-first within the bounds. */
+export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOptions): ExploreResult<C> => {
+  const started = options.now()
+  const seen = new FingerprintSet()
+  let parent: Int32Array = new Int32Array(1 << 16)
+  let choice: Int32Array = new Int32Array(1 << 16)
+  seen.add(model.fingerprint(model.initial))
+  parent[0] = -1
+  const found = new Map<string, { readonly from: number; readonly choice: number; readonly violation: ModelViolation }>()
+  let frontier: Array<S> = [model.initial]
+  let frontierIndex: Array<number> = [0]
+  let transitions = 0
+  let depthCompleted = 0
+  let stoppedBy: StopReason = "depth"
+  search: for (let d = 1; d <= options.depth; d++) {
+    const nextFrontier: Array<S> = []
+    const nextIndex: Array<number> = []
+    for (let f = 0; f < frontier.length; f++) {
+      const state = frontier[f] as S
+      const from = frontierIndex[f] as number
+      const commands = model.enabled(state)
+      for (let k = 0; k < commands.length; k++) {
+        transitions++
+        const successor = model.next(state, commands[k] as C)
+        for (const v of successor.violations)
+          if (!found.has(v.property)) found.set(v.property, { from, choice: k, violation: v })
+        if (successor.state === undefined) continue
+        const { index, added } = seen.add(model.fingerprint(successor.state))
+        if (!added) continue
+        parent = growInt32(parent, index)
+        choice = growInt32(choice, index)
+        parent[index] = from
+        choice[index] = k
+        nextFrontier.push(successor.state)
+        nextIndex.push(index)
+        if (seen.size >= options.maxStates) {
+          stoppedBy = "max-states"
+          break search
+        }
+      }
+    }
+    depthCompleted = d
+    if (found.size >= model.propertyCount) {
+      stoppedBy = "all-violated"
+      break
+    }
+    if (nextFrontier.length === 0) {
+      stoppedBy = "exhausted"
+      break
+    }
+    frontier = nextFrontier
+    frontierIndex = nextIndex
+  }
+  const pathTo = (index: number): Array<number> => {
+    const choices: Array<number> = []
+    for (let i = index; i > 0; i = parent[i] as number) choices.push(choice[i] as number)
+    return choices.reverse()
+  }
+  const replayChoices = (choices: ReadonlyArray<number>): Array<C> => {
+    const commands: Array<C> = []
+    let state = model.initial
+    for (const k of choices) {
+      const c = model.enabled(state)[k] as C
+      commands.push(c)
+      const s = model.next(state, c).state
+      if (s === undefined) break
+      state = s
+    }
+    return commands
+  }
+  const violations = [...found.values()].map(({ from, choice: k, violation }) => ({
+    ...violation,
+    commands: replayChoices([...pathTo(from), k]),
+  }))
+  return {
+    distinctStates: seen.size,
+    transitions,
+    depthCompleted,
+    stoppedBy,
+    elapsedMs: options.now() - started,
+    violations,
+    collisionProbability: {
+      optimistic: optimisticCollisionProbability(seen.size, transitions + 1),
+      actual: seen.actualCollisionEstimate(),
+    },
+    bytesPerState: (seen.bytes + parent.byteLength + choice.byteLength) / seen.size,
+  }
+}
