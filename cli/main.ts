@@ -1,5 +1,5 @@
 /**
- * The `iovcheck` command line: `verify`, `replay`, `scenarios`. Built with `effect/cli`; run by
+ * The `iovcheck` command line: `verify`, `explore`, `replay`, `scenarios`. Built with `effect/cli`; run by
  * `bin/iovcheck.js`. Bad usage (unknown flag, bad value) and bad input (unknown scenario, damaged
  * file) print one line and exit 2.
  *
@@ -8,6 +8,7 @@
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
 import { Console, Effect } from "effect"
 import { CliOutput, Command } from "effect/cli"
+import { exploreCommand } from "./explore.ts"
 import { replayCommand } from "./replay.ts"
 import { scenariosCommand } from "./scenarios.ts"
 import { ExitCode, exitWith } from "./usage-error.ts"
@@ -16,7 +17,7 @@ import { version } from "./version.ts"
 
 const iovcheck = Command.make("iovcheck").pipe(
   Command.withDescription("Property-based verification of I/O virtualization isolation and coherence"),
-  Command.withSubcommands([verifyCommand, replayCommand, scenariosCommand]),
+  Command.withSubcommands([verifyCommand, exploreCommand, replayCommand, scenariosCommand]),
 )
 
 /** Parse errors as one line on stderr instead of effect/cli's help page; help and version as usual. */

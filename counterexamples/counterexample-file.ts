@@ -11,7 +11,9 @@
  *   "commands": [ { "_tag": "HostAssignFunction", "rid": "01:00.1", "vm": "vm1" }, … ] }
  * ```
  * Replay runs `commands`, never the seed, so a file stays valid when generators change. `property`
- * is a property id, or `"model-defect"` for a defect of the model found with this trace.
+ * is a property id, or `"model-defect"` for a defect of the model found with this trace. `driver`
+ * is `"random"` (with the fast-check `seed` and `path`) or `"explore"` (a shortest counterexample
+ * from breadth-first search; no seed).
  *
  * @module
  */
@@ -32,9 +34,9 @@ export const CounterexampleFile = Schema.Struct({
   }),
   iovcheckVersion: Schema.String,
   scenario: Scenario,
-  driver: Schema.Literals(["random"]),
-  seed: Schema.Int,
-  path: Schema.String,
+  driver: Schema.Literals(["random", "explore"]),
+  seed: Schema.optionalKey(Schema.Int),
+  path: Schema.optionalKey(Schema.String),
   property: Schema.Literals([...propertyIds, "model-defect"]).annotate({
     message: `Expected a known property id (${propertyIds.join(", ")}) or model-defect`,
   }),

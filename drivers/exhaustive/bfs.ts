@@ -22,7 +22,11 @@ export interface Successor<S> {
   readonly violations: ReadonlyArray<ModelViolation>
 }
 
-/** What the explorer needs of a model. `enabled` must be deterministic for equal states. */
+/**
+ * What the explorer needs of a model. `enabled` must be deterministic for equal states; `next`
+ * may return the very same state object for a transition that changes nothing (a self-loop, which
+ * the explorer then need not fingerprint).
+ */
 export interface ExplorableModel<S, C> {
   readonly initial: S
   readonly enabled: (state: S) => ReadonlyArray<C>
@@ -82,7 +86,10 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
   let choice: Int32Array = new Int32Array(1 << 16)
   seen.add(model.fingerprint(model.initial))
   parent[0] = -1
-  const found = new Map<string, { readonly from: number; readonly choice: number; readonly violation: ModelViolation }>()
+  const found = new Map<
+    string,
+    { readonly from: number; readonly choice: number; readonly violation: ModelViolation }
+  >()
   let frontier: Array<S> = [model.initial]
   let frontierIndex: Array<number> = [0]
   let transitions = 0
@@ -100,7 +107,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
         const successor = model.next(state, commands[k] as C)
         for (const v of successor.violations)
           if (!found.has(v.property)) found.set(v.property, { from, choice: k, violation: v })
-        if (successor.state === undefined) continue
+        if (successor.state === undefined || successor.state === state) continue
         const { index, added } = seen.add(model.fingerprint(successor.state))
         if (!added) continue
         parent = growInt32(parent, index)

@@ -38,3 +38,92 @@ export const fingerprintInteger = (n: number): Fingerprint => {
   h1 ^= h1 >>> 15
   return { hi: h2 >>> 0, lo: h1 >>> 0 }
 }
+
+const fmix = (h: number): number => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b)
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35)
+  return (h ^ (h >>> 16)) >>> 0
+}
+
+/** Mixes a pair of lanes into a new, well-distributed pair (both lanes depend on both inputs). */
+const mixPair = (a: number, b: number, salt: number): Fingerprint => {
+  const hi = fmix((a ^ Math.imul(b, 0x9e3779b1) ^ salt) >>> 0)
+  const lo = fmix((b ^ Math.imul(a, 0x85ebca77) ^ Math.imul(salt, 0xc2b2ae3d)) >>> 0)
+  return { hi, lo }
+}
+
+const cache = new WeakMap<object, Fingerprint>()
+
+/**
+ * Below this depth values are hashed structurally, part by part, with a cache by identity; at it,
+ * an array or object is hashed through its JSON text (cached by identity too): small parts are
+ * cheaper to encode whole than to walk.
+ */
+const LEAF_DEPTH = 2
+const strings = new Map<string, Fingerprint>()
+
+const stringFingerprint = (text: string): Fingerprint => {
+  let h = strings.get(text)
+  if (h === undefined) {
+    h = fingerprintString(text)
+    if (strings.size < 1 << 16) strings.set(text, h)
+  }
+  return h
+}
+
+/**
+ * Structural 64-bit fingerprint of plain data (numbers, strings, booleans, `undefined`, arrays,
+ * plain objects), equal for structurally equal values whatever the key order of their objects.
+ * Arrays hash in order; objects hash as the wrapping sum of (key, value) hashes, so key order does
+ * not matter; a key whose value is `undefined` counts as absent (as in JSON). Parts at depth
+ * `LEAF_DEPTH` and below are hashed through their JSON text, where key order does matter: equal
+ * parts built with different key orders then count as two states (more work, never a missed state). Results for arrays
+ * and objects are cached by identity: immutable states share unchanged parts with their parent,
+ * so fingerprinting a successor rehashes only the parts the step rebuilt.
+ */
+export const fingerprintValue = (v: unknown, depth = 0): Fingerprint => {
+  switch (typeof v) {
+    case "number":
+      return Number.isInteger(v) && Math.abs(v) < 2 ** 31 ? mixPair(v | 0, 0x6e756d, 1) : fingerprintString(`n${v}`)
+    case "string":
+      return stringFingerprint(v)
+    case "boolean":
+      return mixPair(v ? 1 : 0, 0x626f6f6c, 2)
+    case "undefined":
+      return { hi: 0, lo: 0 }
+    case "object": {
+      if (v === null) return mixPair(0, 0x6e756c6c, 3)
+      const hit = cache.get(v)
+      if (hit !== undefined) return hit
+      let result: Fingerprint
+      if (depth >= LEAF_DEPTH) {
+        result = fingerprintString(JSON.stringify(v))
+      } else if (Array.isArray(v)) {
+        let acc: Fingerprint = { hi: v.length, lo: 0x61727279 }
+        for (const x of v) {
+          const h = fingerprintValue(x, depth + 1)
+          acc = mixPair(acc.hi ^ h.hi, acc.lo ^ h.lo, 4)
+        }
+        result = acc
+      } else {
+        let hi = 0
+        let lo = 0
+        const record = v as Record<string, unknown>
+        for (const key in record) {
+          const x = record[key]
+          if (x === undefined) continue
+          const k = stringFingerprint(key)
+          const h = fingerprintValue(x, depth + 1)
+          const e = mixPair(k.hi ^ h.hi, k.lo ^ Math.imul(h.lo, 0x27d4eb2f), 5)
+          hi = (hi + e.hi) >>> 0
+          lo = (lo + e.lo) >>> 0
+        }
+        result = mixPair(hi, lo, 6)
+      }
+      cache.set(v, result)
+      return result
+    }
+    default:
+      throw new TypeError(`cannot fingerprint a ${typeof v}`)
+  }
+}

@@ -40,12 +40,18 @@ export const translationRequest = (state: State, rid: Rid, iova: Iova): StepResu
       events: [{ _tag: "TranslationCompleted", rid, iova, page: undefined, source: "none" }],
     }
   const { did, page, source } = translation
+  const cached = atcLookup(fn.ats, iova)?.page === page
   return {
-    state: {
-      ...state,
-      iommu,
-      functions: updateFunction(state.functions, index, (f) => ({ ...f, ats: atcFill(f.ats, { iova, page }) })),
-    },
+    state:
+      cached && iommu === state.iommu
+        ? state
+        : {
+            ...state,
+            iommu,
+            functions: cached
+              ? state.functions
+              : updateFunction(state.functions, index, (f) => ({ ...f, ats: atcFill(f.ats, { iova, page }) })),
+          },
     outcome: ok,
     events: [
       ...(source === "walk" ? [{ _tag: "IotlbFilled" as const, did, iova, page }] : []),
@@ -65,7 +71,7 @@ export const untranslatedDma = (state: State, rid: Rid, iova: Iova, access: "rea
   }
   const { did, page, source } = translation
   return {
-    state: { ...state, iommu },
+    state: iommu === state.iommu ? state : { ...state, iommu },
     outcome: ok,
     events: [
       ...(source === "walk" ? [{ _tag: "IotlbFilled" as const, did, iova, page }] : []),
