@@ -9,7 +9,8 @@
  * misses bugs that need 15 steps). The saved trace is the concrete command list, never the choices.
  *
  * A search runs in passes: each pass asks fast-check for a trace that violates a property not yet
- * found; a failure is shrunk by fast-check (on the choices) and then to a 1-minimal command list,
+ * found; a failure is shrunk by fast-check (on the choices) and then by iovcheck's shrinkers on
+ * the command list (1-minimal, simpler IDs, canonical numbering: `shrinkers/shrink-trace.ts`),
  * its property is recorded, and the next pass looks for the remaining properties. A pass that runs
  * `runs` traces without a failure ends the search.
  *
@@ -25,7 +26,9 @@ import type { State } from "../model/state.ts"
 import type { Vendor } from "../model/vendor.ts"
 import type { Property } from "../properties/property.ts"
 import { type Scenario, scenarioContext } from "../scenarios/scenario.ts"
-import { isOneMinimal, shrinkToOneMinimal } from "../shrinkers/one-minimal.ts"
+import { idDomains } from "../shrinkers/ids.ts"
+import { isOneMinimal } from "../shrinkers/one-minimal.ts"
+import { shrinkTrace } from "../shrinkers/shrink-trace.ts"
 import { type Finding, fromList, MODEL_DEFECT, type NextCommand, runTrace, type TraceResult } from "./run-trace.ts"
 
 /** Budget and seed of a search. */
@@ -140,7 +143,10 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       commands += r.commands.length
       return r.finding?.property === finding.property ? r.commands : undefined
     }
-    const shrunk = finding.property === MODEL_DEFECT ? found.commands : shrinkToOneMinimal(found.commands, fails)
+    const shrunk =
+      finding.property === MODEL_DEFECT
+        ? found.commands
+        : shrinkTrace(found.commands, fails, idDomains(scenario.topology))
     const final = runSync(services, initial, fromList(shrunk), finding.property === MODEL_DEFECT ? [] : target)
     violations.push({
       ...(final.finding ?? finding),

@@ -12,7 +12,8 @@
  *   "expected": "safe" }
  * ```
  * `expected` is `"safe"`, or `{ "violates": ["atc-coherence", …] }` (every listed property must be
- * violated and no other), or absent (then the scenario passes when it is safe).
+ * violated and no other), or absent (then the scenario passes when it is safe). `exploration`
+ * (optional) pins a depth and the distinct-state count the explorer must find there.
  *
  * @module
  */
@@ -33,6 +34,15 @@ export const Expectation = Schema.Union([
 /** What a scenario is expected to do. */
 export type Expectation = typeof Expectation.Type
 
+/**
+ * A pinned exhaustive exploration (like the TLA+ examples' manifests): the explorer, run to
+ * `depth`, must find exactly `distinctStates` distinct states and no violation. `npm test` checks it.
+ */
+export const Exploration = Schema.Struct({
+  depth: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  distinctStates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+})
+
 /** Schema of a scenario file. */
 export const Scenario = Schema.Struct({
   id: Schema.String.check(
@@ -44,6 +54,7 @@ export const Scenario = Schema.Struct({
   topology: Topology,
   policy: PolicySchema,
   expected: Schema.optionalKey(Expectation),
+  exploration: Schema.optionalKey(Exploration),
   notes: Schema.optionalKey(Schema.String),
 })
 /** A decoded scenario. */

@@ -1,9 +1,15 @@
 /**
- * Every catalogue scenario as a property test with its expectation: safe designs stay free of
- * violations over many runs, unsafe ones are found; and each unsafe verdict comes from `step`: the
- * same shrunk trace runs clean under the safe sibling design (the strict policy).
+ * Every catalogue scenario as a property test with its expectation, and against the exhaustive
+ * explorer:
+ * - safe designs stay free of violations over many random runs, and their pinned exploration (a
+ *   depth and a distinct-state count in the scenario file) finds no violation up to that depth;
+ * - unsafe designs are found, each violation's shrunk trace is 1-minimal, its length equals the
+ *   shortest counterexample the explorer finds (the yardstick of DESIGN.md §6), and the verdict
+ *   comes from `step`: the same trace runs clean under the safe sibling design.
  */
 import { describe, expect, it } from "vitest"
+import { explore } from "../drivers/exhaustive/bfs.ts"
+import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
 import { search } from "../drivers/random.ts"
 import { properties } from "../properties/catalogue.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
@@ -11,19 +17,46 @@ import { catalogue } from "../scenarios/catalogue.ts"
 import { runCommands, scenario } from "./helpers.ts"
 
 const now = () => performance.now()
+const scenarios = catalogue()
+const safe = scenarios.filter((s) => s.expected === "safe" || s.expected === undefined)
+const unsafe = scenarios.filter((s) => s.expected !== "safe" && s.expected !== undefined)
 
-describe.each(catalogue().map((s) => [s.id, s] as const))("scenario %s", (_id, s) => {
-  it("meets its expectation", () => {
-    const safe = s.expected === "safe" || s.expected === undefined
-    const result = search(s, { runs: safe ? 3000 : 1500, seed: 20261121, maxSteps: 50, properties, now })
+/** The safe design each unsafe scenario is a variant of. */
+const safeSibling: Readonly<Record<string, string>> = {
+  "sriov-ats-no-atc-invalidation": "sriov-ats-strict",
+  "sriov-ats-atc-before-iotlb": "sriov-ats-strict",
+}
+
+describe.each(safe.map((s) => [s.id, s] as const))("safe scenario %s", (_id, s) => {
+  it("stays free of violations over many random runs", () => {
+    const result = search(s, { runs: 3000, seed: 20261121, maxSteps: 50, properties, now })
+    expect(result.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([])
+  })
+
+  it("has a pinned exploration with no violation up to its depth", () => {
+    expect(s.exploration, "scenario file pins an exploration").toBeDefined()
+    if (s.exploration === undefined) return
+    const r = explore(iovcheckModel(s, properties), { depth: s.exploration.depth, maxStates: 10_000_000, now })
+    expect(r.violations.map((v) => v.property)).toEqual([])
+    expect(r.depthCompleted).toBe(s.exploration.depth)
+    expect(r.distinctStates).toBe(s.exploration.distinctStates)
+  })
+})
+
+describe.each(unsafe.map((s) => [s.id, s] as const))("unsafe scenario %s", (id, s) => {
+  it("is found, shrunk to the shortest length, and clean under its safe sibling", () => {
+    const result = search(s, { runs: 1500, seed: 20261121, maxSteps: 50, properties, now })
     const violated = result.violations.map((v) => v.property)
-    expect(violated.filter((p) => p === "model-defect")).toEqual([])
     expect(matchesExpectation(s.expected, violated), `violated: ${violated.join(", ") || "none"}`).toBe(true)
+    const longest = Math.max(...result.violations.map((v) => v.commands.length))
+    const shortest = explore(iovcheckModel(s, properties), { depth: longest, maxStates: 5_000_000, now })
+    const sibling = scenario(safeSibling[id] ?? "")
     for (const v of result.violations) {
       expect(v.oneMinimal).toBe(true)
       expect(v.stepIndex).toBe(v.commands.length - 1)
-      const sibling = runCommands(scenario("sriov-ats-strict"), v.commands)
-      expect(sibling.findings, `${v.property} trace under sriov-ats-strict`).toEqual([])
+      const yardstick = shortest.violations.find((x) => x.property === v.property)
+      expect(v.commands.length, `${id} ${v.property}: shrunk vs shortest`).toBe(yardstick?.commands.length)
+      expect(runCommands(sibling, v.commands).findings, `${v.property} trace under ${sibling.id}`).toEqual([])
     }
   })
 })
