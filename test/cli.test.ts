@@ -147,3 +147,57 @@ describe("bad usage", () => {
     expect(doc.scenarios.map((s) => s.id)).toContain("sriov-ats-strict")
   })
 })
+
+describe("iovcheck explore", () => {
+  it("reports shortest counterexamples that replay, and bounded no-violation statements, as JSON", () => {
+    const out = mkdtempSync(join(tmpdir(), "iovcheck-explore-"))
+    const r = run(
+      "explore",
+      "--scenario",
+      "sriov-ats-no-atc-invalidation",
+      "--scenario",
+      "sriov-ats-strict",
+      "--depth",
+      "7",
+      "--json",
+      "--out",
+      out,
+    )
+    expect(r.code).toBe(0)
+    const doc = JSON.parse(r.stdout) as {
+      scenarios: Array<{
+        id: string
+        depthCompleted: number
+        distinctStates: number
+        transitions: number
+        statesPerSecond: number
+        verdict: string
+        statement: string
+        violations: Array<{ property: string; length: number; file: string }>
+      }>
+    }
+    const [unsafe, safe] = doc.scenarios
+    expect(unsafe?.verdict).toBe("unsafe")
+    expect(unsafe?.violations.map((v) => [v.property, v.length])).toEqual([
+      ["atc-coherence", 6],
+      ["dma-isolation", 7],
+    ])
+    for (const v of unsafe?.violations ?? []) {
+      const replayed = run("replay", v.file, "--json")
+      expect(replayed.code).toBe(1)
+      expect((JSON.parse(replayed.stdout) as { verdict: string }).verdict).toBe("reproduced")
+    }
+    expect(safe?.verdict).toBe("no-violation")
+    expect(safe?.depthCompleted).toBe(7)
+    expect(safe?.statement).toBe(
+      `no violation up to depth 7 (${safe?.distinctStates.toLocaleString("en-US")} distinct states)`,
+    )
+    expect(safe?.transitions).toBeGreaterThan(safe?.distinctStates ?? 0)
+  })
+
+  it("exits 1 when the depth bound is too shallow to reach an expected violation", () => {
+    const r = run("explore", "--scenario", "sriov-ats-no-atc-invalidation", "--depth", "3", "--out", tmpdir())
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("no violation up to depth 3")
+  })
+})
