@@ -18,7 +18,7 @@
  */
 import { type Context, Effect } from "effect"
 import fc from "fast-check"
-import type { Command } from "../model/command.ts"
+import { Command, type CommandTag } from "../model/command.ts"
 import { enabled } from "../model/enabled.ts"
 import { initialState } from "../model/init.ts"
 import type { Policy } from "../model/policy.ts"
@@ -77,21 +77,39 @@ export interface SearchResult {
  * a procedure, completing an invalidation) as likely as the many device requests, which is what
  * ordering bugs need. Pure and deterministic: the same choice in the same state picks the same command.
  */
-export const pickCommand = (options: ReadonlyArray<Command>, choice: number): Command | undefined => {
+export const pickCommand = (options: ReadonlyArray<Command>, choice: number, swarm?: Swarm): Command | undefined => {
   if (options.length === 0) return undefined
-  const kinds: Array<string> = []
-  for (const o of options) if (kinds[kinds.length - 1] !== o._tag && !kinds.includes(o._tag)) kinds.push(o._tag)
+  let kinds: Array<string> = []
+  for (const o of options) if (!kinds.includes(o._tag)) kinds.push(o._tag)
+  if (swarm !== undefined) {
+    const kept = kinds.filter((k) => swarm.has(k))
+    if (kept.length > 0) kinds = kept
+  }
   const kind = kinds[choice % kinds.length]
   const ofKind = options.filter((o) => o._tag === kind)
   return ofKind[Math.floor(choice / kinds.length) % ofKind.length]
 }
 
+/**
+ * Swarm testing (Groce et al., "Swarm Testing", ISSTA 2012): each trace leaves a random subset of
+ * command kinds out, so a trace can dwell on the few kinds a bug needs instead of spreading over
+ * all of them. A swarm is the set of kinds a trace may use; when none of them is enabled in a
+ * state, every enabled kind is allowed for that step.
+ */
+export type Swarm = ReadonlySet<string>
+
+/** Every command kind, in the order of the Command schema; swarm masks index into it. */
+export const COMMAND_KINDS: ReadonlyArray<CommandTag> = Command.members.map((m) => m.fields._tag.schema.literal)
+
+/** The swarm of a 32-bit mask: kind i is kept when bit i is set. */
+export const swarmOf = (mask: number): Swarm => new Set(COMMAND_KINDS.filter((_, i) => ((mask >>> i) & 1) === 1))
+
 /** A `NextCommand` that interprets choices against `enabled(state)` (see {@link pickCommand}). */
 export const fromChoices =
-  (choices: ReadonlyArray<number>): NextCommand =>
+  (choices: ReadonlyArray<number>, swarm?: Swarm): NextCommand =>
   (state, i) => {
     const choice = choices[i]
-    return choice === undefined ? undefined : pickCommand(enabled(state), choice)
+    return choice === undefined ? undefined : pickCommand(enabled(state), choice, swarm)
   }
 
 /** Runs one trace synchronously under the scenario's services. */
@@ -110,11 +128,17 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
   const started = options.now()
   const services = scenarioContext(scenario)
   const initial = initialState(scenario.topology)
-  const arbitrary = fc.array(fc.noBias(fc.nat({ max: 0x7fffffff })), {
-    minLength: 1,
-    maxLength: options.maxSteps,
-    size: "max",
+  const arbitrary = fc.record({
+    swarm: fc.noBias(fc.nat({ max: 0x7fffffff })),
+    choices: fc.array(fc.noBias(fc.nat({ max: 0x7fffffff })), {
+      minLength: 1,
+      maxLength: options.maxSteps,
+      size: "max",
+    }),
   })
+  /** Half the traces use every kind, half a swarm. */
+  const next = ({ swarm, choices }: { readonly swarm: number; readonly choices: ReadonlyArray<number> }) =>
+    fromChoices(choices, swarm % 2 === 0 ? undefined : swarmOf(swarm >>> 1))
   const violations: Array<Violation> = []
   const firstSeen = new Map<string, number>()
   let runs = 0
@@ -122,8 +146,8 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
   let remaining = options.properties
   while (remaining.length > 0) {
     const checked = remaining
-    const property = fc.property(arbitrary, (choices) => {
-      const result = runSync(services, initial, fromChoices(choices), checked)
+    const property = fc.property(arbitrary, (generated) => {
+      const result = runSync(services, initial, next(generated), checked)
       runs++
       commands += result.commands.length
       if (result.finding === undefined) return true
@@ -132,8 +156,8 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
     })
     const details = fc.check(property, { seed: options.seed, numRuns: options.runs })
     if (!details.failed || details.counterexample === null) break
-    const [choices] = details.counterexample
-    const found = runSync(services, initial, fromChoices(choices), checked)
+    const [generated] = details.counterexample
+    const found = runSync(services, initial, next(generated), checked)
     const finding = found.finding
     if (finding === undefined) break
     const target = checked.filter((p) => p.id === finding.property)

@@ -10,6 +10,16 @@
  * - `HostUnmapIova { vm, iova }`: `VFIO_IOMMU_UNMAP_DMA`; starts the unmap procedure and runs its
  *   first step (clear the PTE).
  * - `HostAdvance { pid }`: runs the next atomic step of the host procedure `pid`.
+ * - `HostAssignSubdevice { sub, vm }`: assigns an ADI or mdev to a VM (a PASID entry for a tagged one).
+ *
+ * Guest (a VM's driver, through what the VMM exposes):
+ * - `GuestRequestInterrupt { vm, iface, entry, vector }`: the guest's driver sets up its vector on an
+ *   MSI-X/IMS entry through the VMM (a trapped MSI-X/IMS write, or the IMS hypercall); the host
+ *   programs an IRTE and the entry (`HostAdvance` runs the rest).
+ * - `GuestWriteInterruptEntry { vm, iface, entry, message }`: the guest writes raw addr/data into an
+ *   MSI-X/IMS entry; trapped, or written through when the store is guest-writable.
+ * - `GuestWriteBme { vm, iface, enable }`: the guest writes Bus Master Enable in its (virtual)
+ *   Command register.
  *
  * Device (a PCIe function):
  * - `DeviceTranslationRequest { rid, iova }`: ATS Translation Request; the completion fills the ATC.
@@ -18,12 +28,17 @@
  *   the function's ATC entry for `iova`; the IOMMU does not translate it again.
  * - `DeviceCompleteAtsInvalidation { rid }`: the device acts on its oldest pending ATS Invalidate
  *   Request and sends the Invalidation Completion.
+ * - `DeviceRaiseInterrupt { iface, entry }`: the interface sends the message in its MSI-X/IMS entry.
+ * - `DeviceWriteMsiWindow { iface, message }`: the interface, driven by its guest, DMA-writes an
+ *   addr/data pair of the guest's choosing into the 0xFEExxxxx window (PASID-tagged if it tags).
+ * - `SubdeviceDmaRead`/`SubdeviceDmaWrite { sub, iova }`: DMA by an ADI or mdev.
  *
  * @module
  */
 import { Schema } from "effect"
 import { match } from "ts-pattern"
 import { formatIova, HpaPage, Iova, Rid, VmId } from "./ids.ts"
+import { formatMessage, Message } from "./interrupt/message.ts"
 
 /** Schema of every command. */
 export const Command = Schema.Union([
@@ -38,6 +53,27 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("DeviceTranslatedRead", { rid: Rid, iova: Iova }),
   Schema.TaggedStruct("DeviceTranslatedWrite", { rid: Rid, iova: Iova }),
   Schema.TaggedStruct("DeviceCompleteAtsInvalidation", { rid: Rid }),
+  Schema.TaggedStruct("HostAssignSubdevice", { sub: Schema.String, vm: VmId }),
+  Schema.TaggedStruct("GuestRequestInterrupt", {
+    vm: VmId,
+    iface: Schema.String,
+    entry: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+    vector: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  }),
+  Schema.TaggedStruct("GuestWriteInterruptEntry", {
+    vm: VmId,
+    iface: Schema.String,
+    entry: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+    message: Message,
+  }),
+  Schema.TaggedStruct("GuestWriteBme", { vm: VmId, iface: Schema.String, enable: Schema.Boolean }),
+  Schema.TaggedStruct("DeviceRaiseInterrupt", {
+    iface: Schema.String,
+    entry: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
+  }),
+  Schema.TaggedStruct("DeviceWriteMsiWindow", { iface: Schema.String, message: Message }),
+  Schema.TaggedStruct("SubdeviceDmaRead", { sub: Schema.String, iova: Iova }),
+  Schema.TaggedStruct("SubdeviceDmaWrite", { sub: Schema.String, iova: Iova }),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -47,7 +83,8 @@ export type Command = typeof Command.Type
 export type CommandTag = Command["_tag"]
 
 /** Which actor a command belongs to: `"host"` or `"device"`. */
-export const actorOf = (command: Command): "host" | "device" => (command._tag.startsWith("Host") ? "host" : "device")
+export const actorOf = (command: Command): "host" | "guest" | "device" =>
+  command._tag.startsWith("Host") ? "host" : command._tag.startsWith("Guest") ? "guest" : "device"
 
 /** Prints a command readably: `DeviceTranslatedWrite(rid=01:00.1, iova=0x2000)`. */
 export const formatCommand = (command: Command): string =>
@@ -58,6 +95,26 @@ export const formatCommand = (command: Command): string =>
     .with({ _tag: "HostUnmapIova" }, (c) => `HostUnmapIova(vm=${c.vm}, iova=${formatIova(c.iova)})`)
     .with({ _tag: "HostAdvance" }, (c) => `HostAdvance(pid=${c.pid})`)
     .with({ _tag: "DeviceCompleteAtsInvalidation" }, (c) => `DeviceCompleteAtsInvalidation(rid=${c.rid})`)
+    .with({ _tag: "HostAssignSubdevice" }, (c) => `HostAssignSubdevice(sub=${c.sub}, vm=${c.vm})`)
+    .with(
+      { _tag: "GuestRequestInterrupt" },
+      (c) => `GuestRequestInterrupt(vm=${c.vm}, iface=${c.iface}, entry=${c.entry}, vector=${c.vector})`,
+    )
+    .with(
+      { _tag: "GuestWriteInterruptEntry" },
+      (c) => `GuestWriteInterruptEntry(vm=${c.vm}, iface=${c.iface}, entry=${c.entry}, ${formatMessage(c.message)})`,
+    )
+    .with({ _tag: "GuestWriteBme" }, (c) => `GuestWriteBme(vm=${c.vm}, iface=${c.iface}, enable=${c.enable})`)
+    .with({ _tag: "DeviceRaiseInterrupt" }, (c) => `DeviceRaiseInterrupt(iface=${c.iface}, entry=${c.entry})`)
+    .with(
+      { _tag: "DeviceWriteMsiWindow" },
+      (c) => `DeviceWriteMsiWindow(iface=${c.iface}, ${formatMessage(c.message)})`,
+    )
+    .with(
+      { _tag: "SubdeviceDmaRead" },
+      { _tag: "SubdeviceDmaWrite" },
+      (c) => `${c._tag}(sub=${c.sub}, iova=${formatIova(c.iova)})`,
+    )
     .with(
       { _tag: "DeviceTranslationRequest" },
       { _tag: "DeviceDmaRead" },

@@ -2,18 +2,36 @@
  * `enabled(state)`: the commands that make sense in a state, in a deterministic order (sorted IDs,
  * STYLE.md §9). The random driver picks among them; the exhaustive explorer expands all of them.
  * Every command outside this list is still accepted by `step` (as a no-op outcome), so removing a
- * command from a trace always leaves a valid trace.
+ * command from a trace always leaves a valid trace. `enabled` reads no policy: a guest write the
+ * VMM will trap is enabled, and `step` decides what it does.
  *
- * What "makes sense": host actions whose precondition holds; every request an assigned function
- * can put on the link (including ones the IOMMU will fault: a device may DMA anywhere); translated
+ * What "makes sense": host actions whose precondition holds; every request an assigned interface
+ * can put on the link (including ones the IOMMU will fault or block: a device may DMA anywhere and
+ * a guest may program its device's DMA engine and interrupt entries with any value); translated
  * requests only through an ATC entry the device holds; advancing any procedure in flight.
+ *
+ * One reduction: a guest's Bus Master Enable writes are offered for mdevs only, where mediation
+ * decides whether they reach the parent (seed thread 003). For a VF (passed through) or an ADI
+ * (emulated) clearing BME only silences the interface, which a trace that does not use it
+ * already covers, so leaving those writes out loses no behaviour.
  *
  * @module
  */
 import type { Command } from "./command.ts"
+import type { FunctionOwner } from "./ids.ts"
 import { walk } from "./iommu/domain.ts"
+import type { Message } from "./interrupt/message.ts"
 import { freePages } from "./memory/pages.ts"
 import type { State } from "./state.ts"
+
+/** Every message a guest may write: any IRTE handle, any compatibility destination and vector. */
+const candidateMessages = (state: State): ReadonlyArray<Message> => {
+  const dests: Array<FunctionOwner> = ["host", ...state.iommu.domains.map((d) => d.vm)]
+  const out: Array<Message> = state.iommu.interrupts.irt.map((_, handle) => ({ _tag: "Remappable", handle }))
+  for (const dest of dests)
+    for (let vector = 0; vector < state.vectors; vector++) out.push({ _tag: "Compatibility", dest, vector })
+  return out
+}
 
 /** The commands worth trying in `state`, deterministic for equal states. */
 export const enabled = (state: State): ReadonlyArray<Command> => {
@@ -24,18 +42,47 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   for (const fn of state.functions)
     if (fn.kind === "vf" && fn.owner === "host")
       for (const d of domains) out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
+  for (const sub of state.subdevices)
+    if (sub.owner === "host") for (const d of domains) out.push({ _tag: "HostAssignSubdevice", sub: sub.id, vm: d.vm })
   for (const d of domains)
     for (const iova of state.iovas) {
-      const busy = state.host.procedures.some((p) => p.vm === d.vm && p.iova === iova)
-      if (walk(d, iova) !== undefined) {
-        if (!busy) out.push({ _tag: "HostUnmapIova", vm: d.vm, iova })
-      } else if (!busy) {
+      const busy = state.host.procedures.some((p) => p._tag === "Unmap" && p.vm === d.vm && p.iova === iova)
+      if (busy) continue
+      if (walk(d, iova) !== undefined) out.push({ _tag: "HostUnmapIova", vm: d.vm, iova })
+      else
         state.memory.forEach((owner, page) => {
           if (owner === d.vm) out.push({ _tag: "HostMapIova", vm: d.vm, iova, page })
         })
-      }
     }
   for (const p of state.host.procedures) out.push({ _tag: "HostAdvance", pid: p.pid })
+
+  const interfaces = [
+    ...state.functions.map((f) => ({ iface: f.rid, owner: f.owner, entries: f.msix.length, sub: false, mdev: false })),
+    ...state.subdevices.map((d) => ({
+      iface: d.id,
+      owner: d.owner,
+      entries: d.ims.length,
+      sub: true,
+      mdev: d.kind === "mdev",
+    })),
+  ]
+  const messages = candidateMessages(state)
+  for (const i of interfaces) {
+    if (i.owner === "host") continue
+    const vm = i.owner
+    for (let entry = 0; entry < i.entries; entry++) {
+      for (let vector = 0; vector < state.vectors; vector++)
+        out.push({ _tag: "GuestRequestInterrupt", vm, iface: i.iface, entry, vector })
+      for (const message of messages) out.push({ _tag: "GuestWriteInterruptEntry", vm, iface: i.iface, entry, message })
+      out.push({ _tag: "DeviceRaiseInterrupt", iface: i.iface, entry })
+    }
+    if (i.mdev) for (const enable of [false, true]) out.push({ _tag: "GuestWriteBme", vm, iface: i.iface, enable })
+    for (const message of messages) out.push({ _tag: "DeviceWriteMsiWindow", iface: i.iface, message })
+    if (i.sub)
+      for (const iova of state.iovas)
+        out.push({ _tag: "SubdeviceDmaRead", sub: i.iface, iova }, { _tag: "SubdeviceDmaWrite", sub: i.iface, iova })
+  }
+
   for (const fn of state.functions) {
     if (fn.owner === "host") continue
     for (const iova of state.iovas) {

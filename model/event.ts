@@ -5,10 +5,12 @@
  * @module
  */
 import { match } from "ts-pattern"
-import { formatIova, type HpaPage, type Iova, type Rid, type VmId } from "./ids.ts"
+import { type FunctionOwner, formatIova, type HpaPage, type Iova, type Rid, type VmId } from "./ids.ts"
+import type { Irte } from "./iommu/interrupt-remapping.ts"
+import { formatMessage, type Message } from "./interrupt/message.ts"
 
 /** How a DMA reached memory: through the IOTLB, through a page walk, or as an ATS-translated request. */
-export type DmaPath = "iotlb" | "walk" | "translated"
+export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through"
 
 /** One observable fact. */
 export type Event =
@@ -45,12 +47,14 @@ export type Event =
       readonly rid: Rid
       readonly iova: Iova
       readonly page: HpaPage | undefined
-      readonly source: "iotlb" | "walk" | "none"
+      readonly source: "iotlb" | "walk" | "pass-through" | "none"
     }
   | { readonly _tag: "AtcFilled"; readonly rid: Rid; readonly iova: Iova; readonly page: HpaPage }
   | {
       readonly _tag: "DmaCompleted"
       readonly rid: Rid
+      /** The sub-device that issued it, when not the function itself. */
+      readonly initiator?: string
       readonly access: "read" | "write"
       readonly iova: Iova
       readonly page: HpaPage
@@ -59,10 +63,35 @@ export type Event =
   | {
       readonly _tag: "DmaFaulted"
       readonly rid: Rid
+      readonly initiator?: string
       readonly access: "read" | "write"
       readonly iova: Iova
       readonly reason: string
     }
+  | { readonly _tag: "SubdeviceAssigned"; readonly sub: string; readonly vm: VmId }
+  | { readonly _tag: "PasidEntrySet"; readonly rid: Rid; readonly pasid: number; readonly did: number }
+  | { readonly _tag: "BmeWritten"; readonly rid: Rid; readonly enable: boolean }
+  | { readonly _tag: "GuestWriteTrapped"; readonly vm: VmId; readonly iface: string; readonly what: string }
+  | {
+      readonly _tag: "InterruptEntryWritten"
+      readonly iface: string
+      readonly entry: number
+      readonly message: Message
+      readonly by: "guest" | "host"
+    }
+  | { readonly _tag: "IrteWritten"; readonly handle: number; readonly irte: Irte }
+  | { readonly _tag: "IecInvalidated"; readonly handle: number }
+  | {
+      readonly _tag: "InterruptDelivered"
+      /** The interface that raised it (function RID or sub-device id). */
+      readonly source: string
+      readonly rid: Rid
+      readonly pasid: number | undefined
+      readonly dest: FunctionOwner
+      readonly vector: number
+      readonly via: string
+    }
+  | { readonly _tag: "InterruptBlocked"; readonly source: string; readonly rid: Rid; readonly reason: string }
   | {
       readonly _tag: "UnmapCompleted"
       readonly vm: VmId
@@ -70,6 +99,9 @@ export type Event =
       readonly iova: Iova
       readonly page: HpaPage
     }
+
+const by = (e: { readonly rid: Rid; readonly initiator?: string }): string =>
+  e.initiator === undefined ? e.rid : `${e.initiator} (RID ${e.rid})`
 
 /** Prints an event in one line, naming cache tags in the vendor's words (`tag` is "DID", "VMID", …). */
 export const formatEvent = (event: Event, tag = "DID"): string =>
@@ -103,9 +135,29 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
     .with({ _tag: "AtcFilled" }, (e) => `${e.rid} ATC filled ${formatIova(e.iova)} -> page ${e.page}`)
     .with(
       { _tag: "DmaCompleted" },
-      (e) => `DMA ${e.access} by ${e.rid} at ${formatIova(e.iova)} reached page ${e.page} (${e.path})`,
+      (e) => `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} reached page ${e.page} (${e.path})`,
     )
-    .with({ _tag: "DmaFaulted" }, (e) => `DMA ${e.access} by ${e.rid} at ${formatIova(e.iova)} faulted: ${e.reason}`)
+    .with({ _tag: "DmaFaulted" }, (e) => `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} faulted: ${e.reason}`)
+    .with({ _tag: "SubdeviceAssigned" }, (e) => `${e.sub} assigned to ${e.vm}`)
+    .with({ _tag: "PasidEntrySet" }, (e) => `PASID entry ${e.rid} PASID ${e.pasid} -> ${tag} ${e.did}`)
+    .with({ _tag: "BmeWritten" }, (e) => `${e.rid} Bus Master Enable = ${e.enable ? 1 : 0}`)
+    .with({ _tag: "GuestWriteTrapped" }, (e) => `${e.vm}'s write of ${e.what} on ${e.iface} trapped by the VMM`)
+    .with(
+      { _tag: "InterruptEntryWritten" },
+      (e) => `${e.by} wrote ${e.iface} interrupt entry ${e.entry} = ${formatMessage(e.message)}`,
+    )
+    .with(
+      { _tag: "IrteWritten" },
+      (e) =>
+        `IRTE ${e.handle} = dest ${e.irte.dest} vector ${e.irte.vector}, SID ${e.irte.sid} (SVT ${e.irte.svt})${e.irte.pasid === undefined ? "" : `, PASID ${e.irte.pasid}`}`,
+    )
+    .with({ _tag: "IecInvalidated" }, (e) => `IEC invalidated for IRTE ${e.handle}`)
+    .with(
+      { _tag: "InterruptDelivered" },
+      (e) =>
+        `interrupt from ${e.source} (RID ${e.rid}${e.pasid === undefined ? "" : `, PASID ${e.pasid}`}) delivered to ${e.dest} vector ${e.vector} via ${e.via}`,
+    )
+    .with({ _tag: "InterruptBlocked" }, (e) => `interrupt from ${e.source} (RID ${e.rid}) blocked: ${e.reason}`)
     .with(
       { _tag: "UnmapCompleted" },
       (e) => `unmap of ${e.vm} ${formatIova(e.iova)} (${tag} ${e.did}, page ${e.page}) completed`,

@@ -1,7 +1,8 @@
 /**
- * The initial state of a topology: every function owned by the host with an empty ATC and no
- * context entry (blocked), one empty domain per VM (DID = 1 + the VM's index in sorted order),
- * pages with their declared owners, no procedure in flight.
+ * The initial state of a topology: every function and sub-device owned by the host with an empty
+ * ATC, no interrupt entry programmed, and no context entry (blocked) unless the topology gives the
+ * host a pass-through one; one empty domain per VM (DID = 1 + the VM's index in sorted order);
+ * pages with their declared owners; an empty interrupt remapping table; no procedure in flight.
  *
  * @module
  */
@@ -23,12 +24,29 @@ export const initialState = (topology: Topology): State => ({
     pf: f.pf,
     owner: "host" as const,
     ats: atsReset(f.ats),
+    bme: f.bme ?? true,
+    msix: Array.from({ length: f.msix ?? 0 }, () => null),
+  })),
+  subdevices: [...(topology.subdevices ?? [])].sort(byKey((d) => d.id)).map((d) => ({
+    id: d.id,
+    kind: d.kind,
+    parent: d.parent,
+    pasid: d.pasid,
+    owner: "host" as const,
+    ims: Array.from({ length: d.ims ?? (d.kind === "adi" ? 1 : 0) }, () => null),
   })),
   iommu: {
-    context: [],
+    context: topology.functions
+      .filter((f) => f.hostContext === "pass-through")
+      .map((f) => ({ rid: f.rid, kind: "pass-through" as const }))
+      .sort(byKey((e) => e.rid)),
+    pasids: [],
     domains: [...topology.vms].sort().map((vm, i) => ({ did: i + 1, vm, ptes: [] })),
     iotlb: [],
+    interrupts: { irt: Array.from({ length: topology.irtes ?? 4 }, () => null), iec: [] },
+    physicalPages: topology.pages.length,
   },
   host: { procedures: [] },
   iovas: [...topology.iovas].sort((a, b) => a - b),
+  vectors: topology.vectors ?? 1,
 })

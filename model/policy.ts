@@ -12,6 +12,26 @@
  *   so the device can refill its ATC from the stale IOTLB in between.
  * - `atcInvalidation`: `"on"` sends an ATS Invalidate Request to every ATS-enabled function of the
  *   domain and waits for its completion; `"skip"` sends none (a driver that forgets the device-TLB).
+ * - `interruptRemapping`: `"on"` (VT-d ch. 5: messages in remappable format name IRTEs) or `"off"`
+ *   (compatibility format: addr/data name the destination; seed thread 000).
+ * - `sidValidation`: `"full"` (IRTE SVT=01b: the requester's RID must equal the IRTE's SID) or
+ *   `"none"` (SVT=00b).
+ * - `interruptStore`: who writes the interrupt entries (MSI-X, IMS) of an assigned VF or ADI:
+ *   `"host-managed"` (the VMM traps guest writes and programs IRTEs itself, as VFIO does for MSI-X
+ *   and the SIOV spec requires for IMS) or `"guest-writable"` (IMS kept where the guest writes
+ *   addr/data directly, seed thread 000).
+ * - `interruptPasid`: `"untagged"` (interrupt messages carry no PASID, today's wire format) or
+ *   `"tagged"` (the future hardware of seed thread 000: an ADI's messages carry its PASID and the
+ *   host writes that PASID into the IRTE, which then validates (SID, PASID)).
+ * - `pasidWriteToMsiWindow`: `"dma"` (a PASID-tagged write to 0xFEExxxxx is DMA, translated through
+ *   the PASID's tables, as the SIOV spec says) or `"interrupt"` (a platform that decodes it as an
+ *   interrupt message).
+ * - `mdevMediation`: how the mdev parent driver isolates its sub-devices (seed thread 003):
+ *   `"bme-off"` (the parent's Bus Master Enable stays clear; guest BME writes are trapped),
+ *   `"none"` (the DFL proposal: sub-devices share the parent's RID, guest BME writes reach the
+ *   parent) or `"pasid-domains"` (sub-devices tag their DMA with a PASID and get a domain each).
+ * - `vfioIommu`: `"type1"` (VFIO attaches an assigned function to its VM's domain) or `"noiommu"`
+ *   (VFIO no-IOMMU mode: no translation, the device's DMA addresses are physical).
  *
  * @module
  */
@@ -21,21 +41,32 @@ import { Context, Schema } from "effect"
 export const PolicySchema = Schema.Struct({
   invalidationOrder: Schema.optionalKey(Schema.Literals(["iotlb-then-atc", "atc-then-iotlb"])),
   atcInvalidation: Schema.optionalKey(Schema.Literals(["on", "skip"])),
+  interruptRemapping: Schema.optionalKey(Schema.Literals(["on", "off"])),
+  sidValidation: Schema.optionalKey(Schema.Literals(["full", "none"])),
+  interruptStore: Schema.optionalKey(Schema.Literals(["host-managed", "guest-writable"])),
+  interruptPasid: Schema.optionalKey(Schema.Literals(["untagged", "tagged"])),
+  pasidWriteToMsiWindow: Schema.optionalKey(Schema.Literals(["dma", "interrupt"])),
+  mdevMediation: Schema.optionalKey(Schema.Literals(["bme-off", "none", "pasid-domains"])),
+  vfioIommu: Schema.optionalKey(Schema.Literals(["type1", "noiommu"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
 export type PolicyInput = typeof PolicySchema.Type
 
 /** Every knob with its value. */
-export interface PolicyValues {
-  readonly invalidationOrder: "iotlb-then-atc" | "atc-then-iotlb"
-  readonly atcInvalidation: "on" | "skip"
-}
+export type PolicyValues = { readonly [K in keyof PolicyInput]-?: Exclude<PolicyInput[K], undefined> }
 
 /** The default of every knob: the design the specs prescribe. */
 export const defaultPolicy: PolicyValues = {
   invalidationOrder: "iotlb-then-atc",
   atcInvalidation: "on",
+  interruptRemapping: "on",
+  sidValidation: "full",
+  interruptStore: "host-managed",
+  interruptPasid: "untagged",
+  pasidWriteToMsiWindow: "dma",
+  mdevMediation: "bme-off",
+  vfioIommu: "type1",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

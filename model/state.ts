@@ -14,6 +14,7 @@ import type { Iommu } from "./iommu/iommu.ts"
 import type { Memory } from "./memory/pages.ts"
 import type { Outcome } from "./outcome.ts"
 import type { PcieFunction } from "./pcie/function.ts"
+import type { Subdevice } from "./pcie/subdevice.ts"
 import type { PolicyValues } from "./policy.ts"
 import type { VendorSemantics } from "./vendor.ts"
 
@@ -22,10 +23,14 @@ export interface State {
   readonly memory: Memory
   /** Sorted by RID. */
   readonly functions: ReadonlyArray<PcieFunction>
+  /** ADIs and mdevs, sorted by id. */
+  readonly subdevices: ReadonlyArray<Subdevice>
   readonly iommu: Iommu
   readonly host: Host
   /** The IOVAs the VMMs map (the scenario's bounded IOVA space), ascending; constant. */
   readonly iovas: ReadonlyArray<Iova>
+  /** Vectors per owner that interrupt messages may name (0 … vectors-1); constant. */
+  readonly vectors: number
 }
 
 /** What one step produced. */

@@ -10,11 +10,15 @@
 import { Effect } from "effect"
 import type { Command, CommandTag } from "./command.ts"
 import { defect } from "./defect.ts"
+import { guestWriteBme } from "./guest/config-space.ts"
+import { guestWriteInterruptEntry } from "./guest/interrupt-entries.ts"
 import { procedureByPid } from "./host/host.ts"
+import { advanceIrteProgramming, startIrteProgramming } from "./host/irte-programming.ts"
 import { advanceUnmap, startUnmap } from "./host/unmap.ts"
-import { allocatePage, assignFunction, mapIova } from "./host/vfio.ts"
+import { allocatePage, assignFunction, assignSubdevice, mapIova } from "./host/vfio.ts"
 import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
+import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
 import { Policy } from "./policy.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "./state.ts"
 import { Vendor } from "./vendor.ts"
@@ -35,16 +39,25 @@ type Handlers = {
 
 const handlers: Handlers = {
   HostAllocatePage: (_ctx, s, c) => allocatePage(s, c.page, c.vm),
-  HostAssignFunction: (_ctx, s, c) => assignFunction(s, c.rid, c.vm),
+  HostAssignFunction: (ctx, s, c) => assignFunction(ctx, s, c.rid, c.vm),
   HostMapIova: (_ctx, s, c) => mapIova(s, c.vm, c.iova, c.page),
   HostUnmapIova: (ctx, s, c) => startUnmap(ctx, s, c.vm, c.iova),
   HostAdvance: (ctx, s, c) => {
     const p = procedureByPid(s.host, c.pid)
-    return p === undefined ? unchanged(s, rejected(`no procedure ${c.pid} in flight`)) : advanceUnmap(ctx, s, p)
+    if (p === undefined) return unchanged(s, rejected(`no procedure ${c.pid} in flight`))
+    return p._tag === "Unmap" ? advanceUnmap(ctx, s, p) : advanceIrteProgramming(s, p)
   },
+  HostAssignSubdevice: (ctx, s, c) => assignSubdevice(ctx, s, c.sub, c.vm),
+  GuestRequestInterrupt: (ctx, s, c) => startIrteProgramming(ctx, s, c.vm, c.iface, c.entry, c.vector),
+  GuestWriteInterruptEntry: (ctx, s, c) => guestWriteInterruptEntry(ctx, s, c.vm, c.iface, c.entry, c.message),
+  GuestWriteBme: (ctx, s, c) => guestWriteBme(ctx, s, c.vm, c.iface, c.enable),
   DeviceTranslationRequest: (_ctx, s, c) => translationRequest(s, c.rid, c.iova),
-  DeviceDmaRead: (_ctx, s, c) => untranslatedDma(s, c.rid, c.iova, "read"),
-  DeviceDmaWrite: (_ctx, s, c) => untranslatedDma(s, c.rid, c.iova, "write"),
+  DeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "read"),
+  DeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "write"),
+  SubdeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.sub, c.iova, "read"),
+  SubdeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.sub, c.iova, "write"),
+  DeviceRaiseInterrupt: (ctx, s, c) => raiseInterrupt(ctx, s, c.iface, c.entry),
+  DeviceWriteMsiWindow: (ctx, s, c) => writeMsiWindow(ctx, s, c.iface, c.message),
   DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read"),
   DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write"),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),

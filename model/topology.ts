@@ -12,6 +12,17 @@
  * ```
  * `pages[i]` is the initial owner of HPA page i; `iovas` are byte addresses, 4 KiB aligned.
  *
+ * Optional, for interrupts and sub-devices (seed threads 000 and 003):
+ * - a function's `bme` (Bus Master Enable at start, default true), `msix` (MSI-X table entries,
+ *   default 0) and `hostContext` (`"blocked"`, default, or `"pass-through"`: the host driver owns the
+ *   function with an identity DMA domain, as with `iommu.passthrough=1`);
+ * - `subdevices`: `[{ "id": "adi1", "kind": "adi" | "mdev", "parent": "01:00.0", "pasid": 1 }]`,
+ *   ADIs of a Scalable IOV function or mdevs of a parent, sharing its RID; `pasid` is the PASID
+ *   the sub-device tags its requests with (always for an ADI; for an mdev only when the policy
+ *   tags mdevs); `ims` is the number of IMS entries (default 1 for an ADI, 0 for an mdev);
+ * - `irtes`: size of the interrupt remapping table (default 4); `vectors`: vectors per owner that
+ *   messages may name (default 1).
+ *
  * @module
  */
 import { Schema } from "effect"
@@ -23,7 +34,21 @@ export const FunctionSpec = Schema.Struct({
   kind: Schema.Literals(["pf", "vf"]),
   pf: Schema.optionalKey(Rid),
   ats: Schema.Boolean,
+  bme: Schema.optionalKey(Schema.Boolean),
+  msix: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  hostContext: Schema.optionalKey(Schema.Literals(["blocked", "pass-through"])),
 })
+
+/** An ADI or mdev of the topology. */
+export const SubdeviceSpec = Schema.Struct({
+  id: Schema.String.check(Schema.isPattern(/^(adi|mdev)[0-9]+$/, { message: "Expected an id like adi1 or mdev1" })),
+  kind: Schema.Literals(["adi", "mdev"]),
+  parent: Rid,
+  pasid: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
+  ims: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+})
+/** An ADI or mdev of the topology. */
+export type SubdeviceSpec = typeof SubdeviceSpec.Type
 /** One PCIe function of the topology. */
 export type FunctionSpec = typeof FunctionSpec.Type
 
@@ -33,6 +58,7 @@ const distinct = (xs: ReadonlyArray<string | number>): boolean => new Set(xs).si
 const wellFormedTopology = (t: {
   readonly vms: ReadonlyArray<string>
   readonly functions: ReadonlyArray<FunctionSpec>
+  readonly subdevices?: ReadonlyArray<SubdeviceSpec>
   readonly pages: ReadonlyArray<string>
   readonly iovas: ReadonlyArray<number>
 }): true | string => {
@@ -45,6 +71,13 @@ const wellFormedTopology = (t: {
     if (f.kind === "pf" && f.pf !== undefined) return `PF ${f.rid} must not have a "pf"`
   }
   for (const o of t.pages) if (o !== "free" && o !== "host" && !t.vms.includes(o)) return `page owner ${o} is not a VM`
+  const subs = t.subdevices ?? []
+  if (!distinct(subs.map((d) => d.id))) return "sub-device ids must be distinct"
+  for (const d of subs) {
+    if (!t.functions.some((f) => f.rid === d.parent)) return `sub-device ${d.id} must name an existing parent function`
+    if (subs.some((e) => e !== d && e.parent === d.parent && e.pasid === d.pasid))
+      return `sub-devices of ${d.parent} must have distinct PASIDs`
+  }
   return true
 }
 
@@ -52,8 +85,11 @@ const wellFormedTopology = (t: {
 export const Topology = Schema.Struct({
   vms: Schema.Array(VmId).check(Schema.isMinLength(1)),
   functions: Schema.Array(FunctionSpec),
+  subdevices: Schema.optionalKey(Schema.Array(SubdeviceSpec)),
   pages: Schema.Array(PageOwner),
   iovas: Schema.Array(Iova),
+  irtes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  vectors: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
 }).check(Schema.makeFilter(wellFormedTopology))
 /** A scenario's topology. */
 export type Topology = typeof Topology.Type

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { contextDid } from "./iommu/context.ts"
+import { contextEntry } from "./iommu/context.ts"
 import { domainByDid } from "./iommu/iommu.ts"
 import type { State } from "./state.ts"
 
@@ -17,12 +17,20 @@ export const brokenInvariant = (state: State): string | undefined => {
     if (!sortedStrictly(fn.ats.atc, (a, b) => a.iova - b.iova)) return `${fn.rid}: ATC not keyed by IOVA`
     if (!fn.ats.enabled && (fn.ats.atc.length > 0 || fn.ats.invalidations.length > 0))
       return `${fn.rid}: ATS disabled but ATC or invalidations present`
-    if (fn.owner === "host" && contextDid(state.iommu.context, fn.rid) !== undefined)
-      return `${fn.rid}: host-owned but has a context entry`
-    const did = contextDid(state.iommu.context, fn.rid)
-    if (fn.owner !== "host" && (did === undefined || domainByDid(state.iommu, did)?.vm !== fn.owner))
-      return `${fn.rid}: assigned to ${fn.owner} but its context entry is not ${fn.owner}'s domain`
+    const entry = contextEntry(state.iommu.context, fn.rid)
+    if (fn.owner === "host" && entry?.kind === "translated") return `${fn.rid}: host-owned but attached to a VM domain`
+    if (fn.owner !== "host") {
+      if (entry === undefined) return `${fn.rid}: assigned to ${fn.owner} but blocked`
+      if (entry.kind === "translated" && domainByDid(state.iommu, entry.did)?.vm !== fn.owner)
+        return `${fn.rid}: assigned to ${fn.owner} but its context entry is not ${fn.owner}'s domain`
+    }
     for (const e of fn.ats.atc) if (state.memory[e.page] === undefined) return `${fn.rid}: ATC names page ${e.page}`
+  }
+  for (const e of state.iommu.pasids) {
+    const d = domainByDid(state.iommu, e.did)
+    if (d === undefined) return `PASID entry ${e.rid}/${e.pasid} names DID ${e.did}`
+    const sub = state.subdevices.find((s) => s.parent === e.rid && s.pasid === e.pasid)
+    if (sub === undefined || sub.owner !== d.vm) return `PASID entry ${e.rid}/${e.pasid} is not its sub-device owner's`
   }
   if (!sortedStrictly(state.iommu.iotlb, (a, b) => a.did - b.did || a.iova - b.iova))
     return "IOTLB not keyed by (DID, IOVA)"
@@ -33,9 +41,13 @@ export const brokenInvariant = (state: State): string | undefined => {
     for (const p of d.ptes)
       if (state.memory[p.page] !== d.vm) return `DID ${d.did} maps page ${p.page}, owned by ${state.memory[p.page]}`
   }
+  if (!sortedStrictly(state.iommu.interrupts.iec, (a, b) => a.handle - b.handle)) return "IEC not keyed by handle"
   for (const p of state.host.procedures) {
     if (p.pc < 0 || p.pc >= p.program.length) return `${p.pid}: pc ${p.pc} out of range`
-    if (state.memory[p.page] !== p.vm) return `${p.pid}: page ${p.page} freed before the unmap finished`
+    if (p._tag === "Unmap" && state.memory[p.page] !== p.vm)
+      return `${p.pid}: page ${p.page} freed before the unmap finished`
+    if (p._tag === "ProgramIrte" && state.iommu.interrupts.irt[p.handle] === null)
+      return `${p.pid}: IRTE ${p.handle} cleared while being programmed`
   }
   return undefined
 }

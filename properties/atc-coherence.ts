@@ -13,16 +13,13 @@
 import { formatIova } from "../model/ids.ts"
 import { contextDid } from "../model/iommu/context.ts"
 import { walk } from "../model/iommu/domain.ts"
-import { domainByDid } from "../model/iommu/iommu.ts"
+import { domainByDid, tablesTranslate } from "../model/iommu/iommu.ts"
 import type { State } from "../model/state.ts"
 import type { Property } from "./property.ts"
 
-/** Whether (did, iova) -> page is a translation the tables give or one an unmap in flight still covers. */
-const current = (state: State, did: number, iova: number, page: number): boolean => {
-  const domain = domainByDid(state.iommu, did)
-  if (domain !== undefined && walk(domain, iova) === page) return true
-  return state.host.procedures.some((p) => p.did === did && p.iova === iova)
-}
+/** Whether an unmap of (did, iova) is in flight (inside the invalidation, caches may lag). */
+const unmapping = (state: State, did: number | undefined, iova: number): boolean =>
+  state.host.procedures.some((p) => p._tag === "Unmap" && p.did === did && p.iova === iova)
 
 /** The `atc-coherence` property (IOTLB and ATC). */
 export const atcCoherence: Property = {
@@ -32,13 +29,15 @@ export const atcCoherence: Property = {
   kind: "coherence",
   citation: "VT-d 4.x §6.5.2.5 (IOTLB before Device-TLB invalidation); PCIe Base 6.0 §10.3 (ATC invalidation)",
   check: ({ after }) => {
-    for (const e of after.iommu.iotlb)
-      if (!current(after, e.did, e.iova, e.page))
+    for (const e of after.iommu.iotlb) {
+      const domain = domainByDid(after.iommu, e.did)
+      if ((domain === undefined || walk(domain, e.iova) !== e.page) && !unmapping(after, e.did, e.iova))
         return `IOTLB entry DID ${e.did} ${formatIova(e.iova)} -> page ${e.page} is stale: no unmap of it is in flight and the table no longer maps it`
+    }
     for (const fn of after.functions) {
       const did = contextDid(after.iommu.context, fn.rid)
       for (const e of fn.ats.atc)
-        if (did === undefined || !current(after, did, e.iova, e.page))
+        if (tablesTranslate(after.iommu, fn.rid, e.iova) !== e.page && !unmapping(after, did, e.iova))
           return `ATC of ${fn.rid} (${fn.owner}) still translates ${formatIova(e.iova)} -> page ${e.page} after its unmap completed (DID ${did ?? "none"})`
     }
     return undefined

@@ -5,10 +5,11 @@
  */
 import { atcCoherence } from "./atc-coherence.ts"
 import { dmaIsolation } from "./dma-isolation.ts"
+import { interruptIsolation } from "./interrupt-isolation.ts"
 import type { Property } from "./property.ts"
 
 /** Every property, in report order. */
-export const properties: ReadonlyArray<Property> = [dmaIsolation, atcCoherence]
+export const properties: ReadonlyArray<Property> = [dmaIsolation, interruptIsolation, atcCoherence]
 
 /** The ids of every property. */
 export const propertyIds: ReadonlyArray<string> = properties.map((p) => p.id)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { scenario, stepsIn, withPolicy } from "../../test/helpers.ts"
 import type { Command } from "../command.ts"
+import { defaultPolicy } from "../policy.ts"
 import { unmapProgram } from "./unmap.ts"
 
 const strict = scenario("sriov-ats-strict")
@@ -14,7 +15,7 @@ describe("VFIO actions", () => {
     const { state, last } = stepsIn(strict, [assign])
     expect(last?.outcome._tag).toBe("Ok")
     expect(state.functions.find((f) => f.rid === "01:00.1")?.owner).toBe("vm1")
-    expect(state.iommu.context).toEqual([{ rid: "01:00.1", did: 1 }])
+    expect(state.iommu.context).toEqual([{ rid: "01:00.1", kind: "translated", did: 1 }])
   })
 
   it("rejects assigning a PF, a VF twice, an unknown VM", () => {
@@ -40,19 +41,19 @@ describe("VFIO actions", () => {
 
 describe("the unmap procedure", () => {
   it("orders its steps as the policy says", () => {
-    expect(unmapProgram({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "on" })).toEqual([
+    expect(unmapProgram({ ...defaultPolicy, invalidationOrder: "iotlb-then-atc", atcInvalidation: "on" })).toEqual([
       "invalidate-iotlb",
       "invalidate-atc",
       "wait-atc",
       "free-page",
     ])
-    expect(unmapProgram({ invalidationOrder: "atc-then-iotlb", atcInvalidation: "on" })).toEqual([
+    expect(unmapProgram({ ...defaultPolicy, invalidationOrder: "atc-then-iotlb", atcInvalidation: "on" })).toEqual([
       "invalidate-atc",
       "wait-atc",
       "invalidate-iotlb",
       "free-page",
     ])
-    expect(unmapProgram({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "skip" })).toEqual([
+    expect(unmapProgram({ ...defaultPolicy, invalidationOrder: "iotlb-then-atc", atcInvalidation: "skip" })).toEqual([
       "invalidate-iotlb",
       "free-page",
     ])

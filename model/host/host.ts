@@ -4,10 +4,11 @@
  *
  * @module
  */
+import type { IrteProcedure } from "./irte-programming.ts"
 import type { UnmapProcedure } from "./unmap.ts"
 
 /** A host procedure in flight. */
-export type Procedure = UnmapProcedure
+export type Procedure = UnmapProcedure | IrteProcedure
 
 /** The host's state. */
 export interface Host {

@@ -95,7 +95,7 @@ export const startUnmap = (ctx: StepContext, state: State, vm: VmId, iova: Iova)
 /** Whether some PTE or some unmap in flight still holds `page`. */
 const pinned = (state: State, page: HpaPage): boolean =>
   state.iommu.domains.some((d) => d.ptes.some((pte) => pte.page === page)) ||
-  state.host.procedures.some((q) => q.page === page)
+  state.host.procedures.some((q) => q._tag === "Unmap" && q.page === page)
 
 /** Runs `program[pc]` of an unmap procedure (see the module doc for each step). */
 export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure): StepResult => {

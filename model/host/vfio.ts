@@ -1,20 +1,26 @@
 /**
  * The host's VFIO/VMM actions that complete in one step: backing a VM with pages, assigning a VF
  * to a VM (Linux `drivers/vfio/pci`: the VF's RID is attached to the VM's `vfio_iommu_type1`
- * domain, so its context entry points at the VM's DID) and `VFIO_IOMMU_MAP_DMA` of one page.
- * The unmap, which real systems run as several steps, is in `unmap.ts`.
+ * domain, so its context entry points at the VM's DID; in VFIO no-IOMMU mode nothing translates,
+ * modelled as a pass-through context entry), assigning an ADI or mdev (a PASID entry for a
+ * PASID-tagged one; an untagged mdev shares its parent's context entry, seed thread 003) and
+ * `VFIO_IOMMU_MAP_DMA` of one page. The unmap, which real systems run as several steps, is in
+ * `unmap.ts`.
  *
  * @module
  */
 import { formatIova, type HpaPage, type Iova, type Rid, type VmId } from "../ids.ts"
-import { setContext } from "../iommu/context.ts"
+import { type ContextEntry, setContext } from "../iommu/context.ts"
+import { setPasidEntry } from "../iommu/pasid-table.ts"
 import { setPte, walk } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { pageOwner, setPageOwner } from "../memory/pages.ts"
 import { ok, rejected } from "../outcome.ts"
 import { atsReset } from "../pcie/ats.ts"
 import { functionIndex, updateFunction } from "../pcie/function.ts"
-import { type State, type StepResult, unchanged } from "../state.ts"
+import { requesterOf } from "../pcie/requester.ts"
+import { putSubdevice, subdeviceById } from "../pcie/subdevice.ts"
+import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { procedureByPid } from "./host.ts"
 import { unmapPid } from "./unmap.ts"
 
@@ -35,7 +41,7 @@ export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult 
  * on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties its ATC) and its context entry
  * is pointed at the VM's domain. Rejected for a PF, an unknown RID or a VF already assigned.
  */
-export const assignFunction = (state: State, rid: Rid, vm: VmId): StepResult => {
+export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult => {
   const domain = domainOfVm(state.iommu, vm)
   if (domain === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
   const index = functionIndex(state.functions, rid)
@@ -43,14 +49,46 @@ export const assignFunction = (state: State, rid: Rid, vm: VmId): StepResult => 
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
   if (fn.kind !== "vf") return unchanged(state, rejected(`${rid} is a PF; only VFs are assigned`))
   if (fn.owner !== "host") return unchanged(state, rejected(`${rid} is already assigned to ${fn.owner}`))
+  const entry: ContextEntry =
+    ctx.policy.vfioIommu === "noiommu" ? { rid, kind: "pass-through" } : { rid, kind: "translated", did: domain.did }
   return {
     state: {
       ...state,
       functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(f.ats.enabled) })),
-      iommu: { ...state.iommu, context: setContext(state.iommu.context, { rid, did: domain.did }) },
+      iommu: { ...state.iommu, context: setContext(state.iommu.context, entry) },
     },
     outcome: ok,
-    events: [{ _tag: "FunctionAssigned", rid, vm, did: domain.did }],
+    events: [{ _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 }],
+  }
+}
+
+/**
+ * `HostAssignSubdevice { sub, vm }`: assigns a host-owned ADI or mdev to a VM. A sub-device that
+ * tags its requests (every ADI; an mdev under `mdevMediation: "pasid-domains"`) gets a PASID entry
+ * (parent RID, PASID) -> the VM's domain; an untagged mdev has no IOMMU state of its own. Rejected
+ * for an unknown sub-device or VM, or one already assigned.
+ */
+export const assignSubdevice = (ctx: StepContext, state: State, sub: string, vm: VmId): StepResult => {
+  const domain = domainOfVm(state.iommu, vm)
+  if (domain === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
+  const d = subdeviceById(state.subdevices, sub)
+  if (d === undefined) return unchanged(state, rejected(`unknown sub-device ${sub}`))
+  if (d.owner !== "host") return unchanged(state, rejected(`${sub} is already assigned to ${d.owner}`))
+  const tagged = requesterOf(state, ctx.policy, sub)?.pasid !== undefined
+  const pasids = tagged
+    ? setPasidEntry(state.iommu.pasids, { rid: d.parent, pasid: d.pasid, did: domain.did })
+    : state.iommu.pasids
+  return {
+    state: {
+      ...state,
+      subdevices: putSubdevice(state.subdevices, { ...d, owner: vm }),
+      iommu: { ...state.iommu, pasids },
+    },
+    outcome: ok,
+    events: [
+      { _tag: "SubdeviceAssigned", sub, vm },
+      ...(tagged ? [{ _tag: "PasidEntrySet" as const, rid: d.parent, pasid: d.pasid, did: domain.did }] : []),
+    ],
   }
 }
 

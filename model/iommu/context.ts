@@ -14,17 +14,27 @@ import type { Rid } from "../ids.ts"
 /** A Domain ID: the cache tag of a domain (VT-d DID, AMD DomainID, SMMUv3 VMID). */
 export type Did = number
 
-/** A present context entry: the RID's requests are translated by domain `did`. */
-export interface ContextEntry {
-  readonly rid: Rid
-  readonly did: Did
-}
+/**
+ * A present context entry: the RID's requests without PASID are translated by domain `did`, or
+ * pass through untranslated (VT-d Translation Type 10b, the host's identity domain with
+ * `iommu.passthrough=1`, and in effect what `vfio-noiommu` gives: DMA addresses are physical).
+ */
+export type ContextEntry =
+  | { readonly rid: Rid; readonly kind: "translated"; readonly did: Did }
+  | { readonly rid: Rid; readonly kind: "pass-through" }
 
 /** Context entries, sorted by RID; a RID that is absent is blocked. */
 export type ContextTable = ReadonlyArray<ContextEntry>
 
-/** The DID a RID's requests are translated with, or `undefined` when the RID is blocked. */
-export const contextDid = (table: ContextTable, rid: Rid): Did | undefined => table.find((e) => e.rid === rid)?.did
+/** The context entry of a RID, or `undefined` when the RID is blocked. */
+export const contextEntry = (table: ContextTable, rid: Rid): ContextEntry | undefined =>
+  table.find((e) => e.rid === rid)
+
+/** The DID a RID's requests are translated with; `undefined` when blocked or pass-through. */
+export const contextDid = (table: ContextTable, rid: Rid): Did | undefined => {
+  const e = contextEntry(table, rid)
+  return e?.kind === "translated" ? e.did : undefined
+}
 
 /** Installs (or replaces) the context entry of `rid`. */
 export const setContext = (table: ContextTable, entry: ContextEntry): ContextTable =>
@@ -32,4 +42,7 @@ export const setContext = (table: ContextTable, entry: ContextEntry): ContextTab
 
 /** RIDs whose context entry points at `did`, in RID order. */
 export const ridsInDomain = (table: ContextTable, did: Did): ReadonlyArray<Rid> =>
-  table.filter((e) => e.did === did).map((e) => e.rid)
+  table.filter((e) => e.kind === "translated" && e.did === did).map((e) => e.rid)
+
+/** Removes the context entry of `rid` (the RID becomes blocked). */
+export const clearContext = (table: ContextTable, rid: Rid): ContextTable => table.filter((e) => e.rid !== rid)

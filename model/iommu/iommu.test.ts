@@ -5,7 +5,10 @@ import { type Iommu, translate } from "./iommu.ts"
 import { iotlbFill, iotlbInvalidate, iotlbLookup } from "./iotlb.ts"
 
 const iommu: Iommu = {
-  context: setContext([], { rid: "01:00.1", did: 1 }),
+  context: setContext([], { rid: "01:00.1", kind: "translated", did: 1 }),
+  pasids: [],
+  interrupts: { irt: [], iec: [] },
+  physicalPages: 4,
   domains: [
     { did: 1, vm: "vm1", ptes: [{ iova: 0x1000, page: 0 }] },
     { did: 2, vm: "vm2", ptes: [] },
@@ -17,7 +20,10 @@ describe("context entries (VT-d §9.3)", () => {
   it("give the DID of an attached RID and nothing for a blocked one", () => {
     expect(contextDid(iommu.context, "01:00.1")).toBe(1)
     expect(contextDid(iommu.context, "01:00.2")).toBeUndefined()
-    expect(ridsInDomain(setContext(iommu.context, { rid: "01:00.2", did: 1 }), 1)).toEqual(["01:00.1", "01:00.2"])
+    expect(ridsInDomain(setContext(iommu.context, { rid: "01:00.2", kind: "translated", did: 1 }), 1)).toEqual([
+      "01:00.1",
+      "01:00.2",
+    ])
   })
 })
 
@@ -56,7 +62,10 @@ describe("translation of a request", () => {
   })
 
   it("blocks a RID without a context entry and does not cache not-present", () => {
-    expect(translate(iommu, "01:00.2", 0x1000).translation).toEqual({ _tag: "Blocked" })
+    expect(translate(iommu, "01:00.2", 0x1000).translation).toEqual({
+      _tag: "Blocked",
+      reason: "01:00.2 has no context entry",
+    })
     expect(translate(iommu, "01:00.1", 0x2000).iommu.iotlb).toEqual([])
   })
 })

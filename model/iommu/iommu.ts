@@ -11,17 +11,23 @@
  *
  * @module
  */
-import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
-import { type ContextTable, contextDid, type Did } from "./context.ts"
+import { type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
+import { type ContextTable, contextEntry, type Did } from "./context.ts"
 import { type Domain, walk } from "./domain.ts"
+import type { InterruptRemapping } from "./interrupt-remapping.ts"
 import { type Iotlb, iotlbFill, iotlbLookup } from "./iotlb.ts"
+import { type PasidTable, pasidDid } from "./pasid-table.ts"
 
 /** The IOMMU's state. */
 export interface Iommu {
   readonly context: ContextTable
+  readonly pasids: PasidTable
   /** Sorted by DID. */
   readonly domains: ReadonlyArray<Domain>
   readonly iotlb: Iotlb
+  readonly interrupts: InterruptRemapping
+  /** Number of physical pages (what a pass-through address can reach); constant. */
+  readonly physicalPages: number
 }
 
 /** The domain with `did`, if it exists. */
@@ -38,22 +44,45 @@ export const putDomain = (iommu: Iommu, domain: Domain): Iommu => ({
 
 /** Result of translating an IOVA for a RID. */
 export type Translation =
-  | { readonly _tag: "Blocked" }
-  | { readonly _tag: "NotPresent"; readonly did: Did }
-  | { readonly _tag: "Translated"; readonly did: Did; readonly page: HpaPage; readonly source: "iotlb" | "walk" }
+  | { readonly _tag: "Blocked"; readonly reason: string }
+  | { readonly _tag: "NotPresent"; readonly did: Did | undefined }
+  | {
+      readonly _tag: "Translated"
+      readonly did: Did | undefined
+      readonly page: HpaPage
+      readonly source: "iotlb" | "walk" | "pass-through"
+    }
 
 /**
- * Translates `iova` for `rid` (untranslated request or Translation Request): context entry, IOTLB,
- * then walk; a successful walk fills the IOTLB. Returns the new IOMMU state (IOTLB possibly filled)
- * and the translation.
+ * Translates `iova` for `rid` (untranslated request or Translation Request), with `pasid` when the
+ * request carries a PASID: the PASID entry or the context entry selects a domain, then IOTLB, then
+ * walk; a successful walk fills the IOTLB. A pass-through context entry translates nothing: the
+ * address is physical (an address past the end of memory is not present). Returns the new IOMMU
+ * state (IOTLB possibly filled) and the translation.
  */
 export const translate = (
   iommu: Iommu,
   rid: Rid,
   iova: Iova,
+  pasid?: number,
 ): { readonly iommu: Iommu; readonly translation: Translation } => {
-  const did = contextDid(iommu.context, rid)
-  if (did === undefined) return { iommu, translation: { _tag: "Blocked" } }
+  let did: Did
+  if (pasid !== undefined) {
+    const d = pasidDid(iommu.pasids, rid, pasid)
+    if (d === undefined)
+      return { iommu, translation: { _tag: "Blocked", reason: `${rid} has no PASID ${pasid} entry` } }
+    did = d
+  } else {
+    const entry = contextEntry(iommu.context, rid)
+    if (entry === undefined) return { iommu, translation: { _tag: "Blocked", reason: `${rid} has no context entry` } }
+    if (entry.kind === "pass-through") {
+      const page = iova / PAGE_SIZE
+      return Number.isInteger(page) && page < iommu.physicalPages
+        ? { iommu, translation: { _tag: "Translated", did: undefined, page, source: "pass-through" } }
+        : { iommu, translation: { _tag: "NotPresent", did: undefined } }
+    }
+    did = entry.did
+  }
   const hit = iotlbLookup(iommu.iotlb, did, iova)
   if (hit !== undefined) return { iommu, translation: { _tag: "Translated", did, page: hit.page, source: "iotlb" } }
   const domain = domainByDid(iommu, did)
@@ -63,4 +92,25 @@ export const translate = (
     iommu: { ...iommu, iotlb: iotlbFill(iommu.iotlb, { did, iova, page }) },
     translation: { _tag: "Translated", did, page, source: "walk" },
   }
+}
+
+/**
+ * What the tables alone give for (`rid`, `pasid`, `iova`), caches aside: the HPA page, or
+ * `undefined` when blocked or not present. The reference the cache-coherence properties compare
+ * the IOTLB and ATCs against.
+ */
+export const tablesTranslate = (iommu: Iommu, rid: Rid, iova: Iova, pasid?: number): HpaPage | undefined => {
+  if (pasid !== undefined) {
+    const did = pasidDid(iommu.pasids, rid, pasid)
+    const domain = did === undefined ? undefined : domainByDid(iommu, did)
+    return domain === undefined ? undefined : walk(domain, iova)
+  }
+  const entry = contextEntry(iommu.context, rid)
+  if (entry === undefined) return undefined
+  if (entry.kind === "pass-through") {
+    const page = iova / PAGE_SIZE
+    return Number.isInteger(page) && page < iommu.physicalPages ? page : undefined
+  }
+  const domain = domainByDid(iommu, entry.did)
+  return domain === undefined ? undefined : walk(domain, iova)
 }

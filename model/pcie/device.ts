@@ -1,38 +1,45 @@
 /**
- * What a PCIe function does on the link: ATS Translation Requests, untranslated and translated
- * memory requests, and completing ATS Invalidate Requests.
+ * What a PCIe function, ADI or mdev does on the link: ATS Translation Requests, untranslated and
+ * translated memory requests, and completing ATS Invalidate Requests. Interrupts are in
+ * `interrupts.ts`.
  *
- * - Translation Request (PCIe Base 6.0 §10.2.2): translated by the IOMMU (context entry, IOTLB,
- *   walk); a present result is cached in the ATC, a not-present one comes back with R=W=0 and is
- *   not cached (§10.2.3).
- * - Untranslated request (AT=00b): translated by the IOMMU; not present is a DMA remapping fault
- *   (VT-d 4.x §7.1).
+ * - A function whose Bus Master Enable is clear issues no memory request at all (PCIe Base 6.0
+ *   §7.5.1.1.3); the command is rejected. An ADI or mdev masters the bus through its parent.
+ * - Translation Request (§10.2.2): translated by the IOMMU (context entry, IOTLB, walk); a present
+ *   result is cached in the ATC, a not-present one comes back with R=W=0 and is not cached (§10.2.3).
+ * - Untranslated request (AT=00b): translated by the IOMMU through the PASID entry when it carries
+ *   a PASID, else the context entry; not present is a DMA remapping fault (VT-d 4.x §7.1).
  * - Translated request (AT=10b, §10.2.4): the device uses its ATC entry; the IOMMU checks only that
  *   the RID's context entry allows translated requests (VT-d Device-TLB enabled context entry,
  *   §9.3; SMMUv3 STE.EATS) and forwards the request to the HPA without translating it again.
  * - Invalidation Completion (§10.3.2): the device drops the ATC entry and answers.
  *
- * Only a function assigned to a VM (a present context entry) sends requests here; a blocked RID's
- * requests fault.
- *
  * @module
  */
-import { formatIova, type Iova, type Rid } from "../ids.ts"
-import { contextDid } from "../iommu/context.ts"
+import type { DmaPath, Event } from "../event.ts"
+import { formatIova, type HpaPage, type Iova, type Rid } from "../ids.ts"
+import { contextEntry, type Did } from "../iommu/context.ts"
 import { translate } from "../iommu/iommu.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
+import type { PolicyValues } from "../policy.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
 import { atcFill, atcLookup, atsCompleteInvalidation } from "./ats.ts"
 import { functionIndex, updateFunction } from "./function.ts"
+import { requesterOf } from "./requester.ts"
 
-/** `DeviceTranslationRequest { rid, iova }`. Rejected when the function has ATS disabled. */
+/** Events of a successful IOMMU translation: the IOTLB fill of a walk, if any. */
+const fillEvents = (did: Did | undefined, iova: Iova, page: HpaPage, source: string): ReadonlyArray<Event> =>
+  source === "walk" && did !== undefined ? [{ _tag: "IotlbFilled", did, iova, page }] : []
+
+/** `DeviceTranslationRequest { rid, iova }`. Rejected when the function has ATS or bus mastering disabled. */
 export const translationRequest = (state: State, rid: Rid, iova: Iova): StepResult => {
   const index = functionIndex(state.functions, rid)
   const fn = state.functions[index]
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
   if (!fn.ats.enabled) return unchanged(state, rejected(`ATS is not enabled on ${rid}`))
+  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
   const { iommu, translation } = translate(state.iommu, rid, iova)
-  if (translation._tag === "Blocked") return unchanged(state, faulted(`${rid} has no context entry`))
+  if (translation._tag === "Blocked") return unchanged(state, faulted(translation.reason))
   if (translation._tag === "NotPresent")
     return {
       state,
@@ -54,28 +61,45 @@ export const translationRequest = (state: State, rid: Rid, iova: Iova): StepResu
           },
     outcome: ok,
     events: [
-      ...(source === "walk" ? [{ _tag: "IotlbFilled" as const, did, iova, page }] : []),
+      ...fillEvents(did, iova, page, source),
       { _tag: "TranslationCompleted", rid, iova, page, source },
       { _tag: "AtcFilled", rid, iova, page },
     ],
   }
 }
 
-/** `DeviceDmaRead`/`DeviceDmaWrite { rid, iova }`: an untranslated request. */
-export const untranslatedDma = (state: State, rid: Rid, iova: Iova, access: "read" | "write"): StepResult => {
-  if (functionIndex(state.functions, rid) < 0) return unchanged(state, rejected(`unknown RID ${rid}`))
-  const { iommu, translation } = translate(state.iommu, rid, iova)
+/**
+ * An untranslated memory request from interface `iface` (a function's RID, or an ADI/mdev id):
+ * `DeviceDmaRead`/`DeviceDmaWrite { rid, iova }` and `SubdeviceDmaRead`/`SubdeviceDmaWrite { sub, iova }`.
+ */
+export const untranslatedDma = (
+  policy: PolicyValues,
+  state: State,
+  iface: string,
+  iova: Iova,
+  access: "read" | "write",
+): StepResult => {
+  const r = requesterOf(state, policy, iface)
+  if (r === undefined) return unchanged(state, rejected(`unknown interface ${iface}`))
+  if (!r.bme) return unchanged(state, rejected(`${r.rid} has Bus Master Enable clear`))
+  const initiator = r.kind === "adi" || r.kind === "mdev" ? { initiator: iface } : {}
+  const { iommu, translation } = translate(state.iommu, r.rid, iova, r.pasid)
   if (translation._tag !== "Translated") {
-    const reason = translation._tag === "Blocked" ? `${rid} has no context entry` : `${formatIova(iova)} not present`
-    return { state, outcome: faulted(reason), events: [{ _tag: "DmaFaulted", rid, access, iova, reason }] }
+    const reason = translation._tag === "Blocked" ? translation.reason : `${formatIova(iova)} not present`
+    return {
+      state,
+      outcome: faulted(reason),
+      events: [{ _tag: "DmaFaulted", rid: r.rid, ...initiator, access, iova, reason }],
+    }
   }
   const { did, page, source } = translation
+  const path: DmaPath = source
   return {
     state: iommu === state.iommu ? state : { ...state, iommu },
     outcome: ok,
     events: [
-      ...(source === "walk" ? [{ _tag: "IotlbFilled" as const, did, iova, page }] : []),
-      { _tag: "DmaCompleted", rid, access, iova, page, path: source },
+      ...fillEvents(did, iova, page, source),
+      { _tag: "DmaCompleted", rid: r.rid, ...initiator, access, iova, page, path },
     ],
   }
 }
@@ -83,14 +107,15 @@ export const untranslatedDma = (state: State, rid: Rid, iova: Iova, access: "rea
 /**
  * `DeviceTranslatedRead`/`DeviceTranslatedWrite { rid, iova }`: a translated request through the
  * ATC entry for `iova`. Rejected when the ATC holds no entry (the device would first send a
- * Translation Request); faulted when the RID's context entry is not present.
+ * Translation Request) or bus mastering is off; faulted when the RID's context entry is not present.
  */
 export const translatedDma = (state: State, rid: Rid, iova: Iova, access: "read" | "write"): StepResult => {
   const fn = state.functions[functionIndex(state.functions, rid)]
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
   const entry = atcLookup(fn.ats, iova)
   if (entry === undefined) return unchanged(state, rejected(`${rid} has no ATC entry for ${formatIova(iova)}`))
-  if (contextDid(state.iommu.context, rid) === undefined) {
+  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  if (contextEntry(state.iommu.context, rid) === undefined) {
     const reason = `${rid} has no context entry`
     return { state, outcome: faulted(reason), events: [{ _tag: "DmaFaulted", rid, access, iova, reason }] }
   }

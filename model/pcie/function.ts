@@ -6,6 +6,7 @@
  * @module
  */
 import type { FunctionOwner, Rid } from "../ids.ts"
+import type { Message } from "../interrupt/message.ts"
 import type { AtsState } from "./ats.ts"
 
 /** Physical function or SR-IOV virtual function. */
@@ -20,6 +21,13 @@ export interface PcieFunction {
   /** The host, or the VM the function is assigned to. */
   readonly owner: FunctionOwner
   readonly ats: AtsState
+  /**
+   * Command register Bus Master Enable (PCIe Base 6.0 §7.5.1.1.3): when clear, the function issues
+   * no memory request, MSI/MSI-X included.
+   */
+  readonly bme: boolean
+  /** The physical MSI-X table entries (`null` = not programmed). */
+  readonly msix: ReadonlyArray<Message | null>
 }
 
 /** Index of the function with `rid` in a RID-sorted array, or -1. */

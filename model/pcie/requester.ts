@@ -1,0 +1,66 @@
+/**
+ * The assignable interfaces of the platform — VFs (named by RID), ADIs and mdevs (named by id) —
+ * and how each appears on the link: the RID and PASID its requests carry, its owner, whether its
+ * function may master the bus, and where its interrupt entries live (seed threads 000 and 003).
+ *
+ * @module
+ */
+import type { FunctionOwner, Rid } from "../ids.ts"
+import type { Message } from "../interrupt/message.ts"
+import type { PolicyValues } from "../policy.ts"
+import type { State } from "../state.ts"
+import { describeFunction } from "./function.ts"
+
+/** What the link and the IOMMU see of an interface's requests. */
+export interface Requester {
+  /** The interface: a function's RID, or a sub-device id. */
+  readonly iface: string
+  readonly kind: "pf" | "vf" | "adi" | "mdev"
+  readonly rid: Rid
+  /** The PASID its requests carry, if any. */
+  readonly pasid: number | undefined
+  readonly owner: FunctionOwner
+  /** Bus Master Enable of the function that carries its requests. */
+  readonly bme: boolean
+  /** Its interrupt entries (MSI-X of a function, IMS of an ADI; none for an mdev). */
+  readonly entries: ReadonlyArray<Message | null>
+  /** `"VF 01:00.1 (vm1)"`, `"ADI adi1 of 01:00.0 (vm2)"`. */
+  readonly label: string
+}
+
+/**
+ * The requester view of `iface`, or `undefined` when no such interface exists. An ADI always tags
+ * its requests with its PASID; an mdev only under `mdevMediation: "pasid-domains"`.
+ */
+export const requesterOf = (state: State, policy: PolicyValues, iface: string): Requester | undefined => {
+  const fn = state.functions.find((f) => f.rid === iface)
+  if (fn !== undefined)
+    return {
+      iface,
+      kind: fn.kind,
+      rid: fn.rid,
+      pasid: undefined,
+      owner: fn.owner,
+      bme: fn.bme,
+      entries: fn.msix,
+      label: describeFunction(fn),
+    }
+  const sub = state.subdevices.find((d) => d.id === iface)
+  if (sub === undefined) return undefined
+  const parent = state.functions.find((f) => f.rid === sub.parent)
+  const tagged = sub.kind === "adi" || policy.mdevMediation === "pasid-domains"
+  return {
+    iface,
+    kind: sub.kind,
+    rid: sub.parent,
+    pasid: tagged ? sub.pasid : undefined,
+    owner: sub.owner,
+    bme: parent?.bme ?? false,
+    entries: sub.ims,
+    label: `${sub.kind.toUpperCase()} ${sub.id} of ${sub.parent} (${sub.owner})`,
+  }
+}
+
+/** The owner of an interface (function RID or sub-device id), or `undefined`. */
+export const interfaceOwner = (state: State, iface: string): FunctionOwner | undefined =>
+  state.functions.find((f) => f.rid === iface)?.owner ?? state.subdevices.find((d) => d.id === iface)?.owner
