@@ -53,7 +53,7 @@ export interface Violation extends Finding {
   readonly fastCheckLength: number
   /** Whether no single command can be removed without losing the violation. */
   readonly oneMinimal: boolean
-  /** Milliseconds from the start of the search to the first trace that violated it. */
+  /** Milliseconds of searching (shrinking of earlier findings excluded) to the first trace that violated it. */
   readonly firstFoundMs: number
   /** fast-check seed and counterexample path of the pass that found it. */
   readonly seed: number
@@ -143,6 +143,7 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
   const firstSeen = new Map<string, number>()
   let runs = 0
   let commands = 0
+  let shrinkingMs = 0
   let remaining = options.properties
   while (remaining.length > 0) {
     const checked = remaining
@@ -151,11 +152,13 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       runs++
       commands += result.commands.length
       if (result.finding === undefined) return true
-      if (!firstSeen.has(result.finding.property)) firstSeen.set(result.finding.property, options.now() - started)
+      if (!firstSeen.has(result.finding.property))
+        firstSeen.set(result.finding.property, options.now() - started - shrinkingMs)
       return false
     })
     const details = fc.check(property, { seed: options.seed, numRuns: options.runs })
     if (!details.failed || details.counterexample === null) break
+    const shrinkStarted = options.now()
     const [generated] = details.counterexample
     const found = runSync(services, initial, next(generated), checked)
     const finding = found.finding
@@ -167,10 +170,11 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       commands += r.commands.length
       return r.finding?.property === finding.property ? r.commands : undefined
     }
+    const targetProperty = target[0]
     const shrunk =
-      finding.property === MODEL_DEFECT
+      targetProperty === undefined
         ? found.commands
-        : shrinkTrace(found.commands, fails, idDomains(scenario.topology))
+        : shrinkTrace(found.commands, fails, idDomains(scenario.topology), { scenario, property: targetProperty })
     const final = runSync(services, initial, fromList(shrunk), finding.property === MODEL_DEFECT ? [] : target)
     violations.push({
       ...(final.finding ?? finding),
@@ -181,6 +185,7 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       seed: details.seed,
       path: details.counterexamplePath ?? "",
     })
+    shrinkingMs += options.now() - shrinkStarted
     if (finding.property === MODEL_DEFECT) break
     remaining = remaining.filter((p) => p.id !== finding.property)
   }

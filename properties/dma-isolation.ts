@@ -6,7 +6,8 @@
  * ATS-translated requests are trusted only to the extent the translation is current); for
  * sub-devices that share a RID, seed threads 000 (ADIs told apart by PASID) and 003 (mdevs with no
  * DMA isolation; vfio no-iommu). A page that is `"free"` belongs to no one the device may reach: a
- * DMA into it is a use-after-free of memory the host may hand to anyone next.
+ * DMA into it is a use-after-free of memory the host may hand to anyone next. DMA by an interface
+ * the host owns is the host's own (trusted) activity and is not judged here.
  *
  * @module
  */
@@ -35,7 +36,7 @@ export const dmaIsolation: Property = {
       const iface = e.initiator ?? e.rid
       const owner = interfaceOwner(before, iface)
       const pageOwner = before.memory[e.page]
-      if (owner !== undefined && pageOwner !== owner) {
+      if (owner !== undefined && owner !== "host" && pageOwner !== owner) {
         const fn = before.functions.find((f) => f.rid === e.rid)
         const who =
           e.initiator !== undefined

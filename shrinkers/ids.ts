@@ -1,8 +1,9 @@
 /**
  * The IDs a trace names, by kind, and their substitution: the vocabulary of the value-simplifying
- * and renumbering shrinkers. Kinds are the command fields `vm`, `rid`, `page` and `iova`; a
- * procedure id (`pid`, e.g. `"unmap:vm2:0x2000"`) is rewritten with the same substitution, since
- * it is derived from those IDs.
+ * and renumbering shrinkers. Each kind lives in some command fields: VMs in `vm` and in a
+ * message's `dest`; VF RIDs in `rid` and `iface`; sub-device ids in `sub` and `iface`; pages in
+ * `page`; IOVAs in `iova`. A procedure id (`pid`, e.g. `"unmap:vm2:0x2000"`, `"irte:adi1:0"`) is
+ * rewritten with the same substitution, since it is derived from those IDs.
  *
  * @module
  */
@@ -10,13 +11,24 @@ import type { Command } from "../model/command.ts"
 import type { Topology } from "../model/topology.ts"
 
 /** A kind of ID a command field carries. */
-export type IdKind = "vm" | "rid" | "page" | "iova"
+export type IdKind = "vm" | "rid" | "sub" | "page" | "iova"
 
 /** The kinds, in the order the shrinkers treat them. */
-export const ID_KINDS: ReadonlyArray<IdKind> = ["vm", "rid", "page", "iova"]
+export const ID_KINDS: ReadonlyArray<IdKind> = ["vm", "rid", "sub", "page", "iova"]
 
 /** Every value each kind may take in a topology, ascending. */
 export type IdDomains = { readonly [K in IdKind]: ReadonlyArray<string | number> }
+
+type Value = string | number
+
+/** Where each kind sits in a command: paths of one or two keys. */
+const FIELDS: { readonly [K in IdKind]: ReadonlyArray<ReadonlyArray<string>> } = {
+  vm: [["vm"], ["message", "dest"]],
+  rid: [["rid"], ["iface"]],
+  sub: [["sub"], ["iface"]],
+  page: [["page"]],
+  iova: [["iova"]],
+}
 
 /**
  * The ID domains of a topology. RIDs are those of the VFs only: a VF and a PF are not
@@ -28,26 +40,18 @@ export const idDomains = (t: Topology): IdDomains => ({
     .filter((f) => f.kind === "vf")
     .map((f) => f.rid)
     .sort(),
+  sub: (t.subdevices ?? []).map((d) => d.id).sort(),
   page: t.pages.map((_, i) => i),
   iova: [...t.iovas].sort((a, b) => a - b),
 })
 
-/** The IDs of one kind (within its domain) a trace names, in order of first appearance (pids included). */
-export const idsOf = (trace: ReadonlyArray<Command>, kind: IdKind, domain: ReadonlyArray<string | number>) => {
-  const seen: Array<string | number> = []
-  const note = (v: string | number) => {
-    if (!seen.includes(v) && domain.includes(v)) seen.push(v)
-  }
-  for (const c of trace) {
-    const value = (c as Record<string, unknown>)[kind]
-    if (typeof value === "string" || typeof value === "number") note(value)
-    if (c._tag === "HostAdvance") for (const v of domain) if (pidMentions(c.pid, kind, v)) note(v)
-  }
-  return seen
-}
+const read = (c: Command, path: ReadonlyArray<string>): unknown =>
+  path.reduce<unknown>(
+    (v, k) => (typeof v === "object" && v !== null ? (v as Record<string, unknown>)[k] : undefined),
+    c,
+  )
 
-const token = (kind: IdKind, v: string | number): string =>
-  kind === "iova" ? `0x${Number(v).toString(16)}` : String(v)
+const token = (kind: IdKind, v: Value): string => (kind === "iova" ? `0x${Number(v).toString(16)}` : String(v))
 
 const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
 
@@ -55,22 +59,42 @@ const escapeRegExp = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/
 const tokenPattern = (tokens: ReadonlyArray<string>): RegExp =>
   new RegExp(`(^|:)(${tokens.map(escapeRegExp).join("|")})(?=:|$)`, "g")
 
-const pidMentions = (pid: string, kind: IdKind, v: string | number): boolean =>
-  kind !== "page" && tokenPattern([token(kind, v)]).test(pid)
+/** The IDs of one kind (within its domain) a trace names, in order of first appearance (pids included). */
+export const idsOf = (trace: ReadonlyArray<Command>, kind: IdKind, domain: ReadonlyArray<Value>): Array<Value> => {
+  const seen: Array<Value> = []
+  const note = (v: unknown) => {
+    if ((typeof v === "string" || typeof v === "number") && !seen.includes(v) && domain.includes(v)) seen.push(v)
+  }
+  for (const c of trace) {
+    for (const path of FIELDS[kind]) note(read(c, path))
+    if (c._tag === "HostAdvance") for (const v of domain) if (tokenPattern([token(kind, v)]).test(c.pid)) note(v)
+  }
+  return seen
+}
+
+const rewrite = (c: Command, path: ReadonlyArray<string>, mapping: ReadonlyMap<Value, Value>): Command => {
+  const [head, ...rest] = path
+  if (head === undefined) return c
+  const record = c as unknown as Record<string, unknown>
+  const value = record[head]
+  if (rest.length === 0)
+    return (typeof value === "string" || typeof value === "number") && mapping.has(value)
+      ? ({ ...record, [head]: mapping.get(value) } as unknown as Command)
+      : c
+  if (typeof value !== "object" || value === null) return c
+  const inner = rewrite(value as Command, rest, mapping)
+  return inner === value ? c : ({ ...record, [head]: inner } as unknown as Command)
+}
 
 /** Applies a substitution of one kind's IDs (a map from old to new value) to every command. */
 export const substitute = (
   trace: ReadonlyArray<Command>,
   kind: IdKind,
-  mapping: ReadonlyMap<string | number, string | number>,
+  mapping: ReadonlyMap<Value, Value>,
 ): ReadonlyArray<Command> =>
   trace.map((c) => {
-    const record = c as Record<string, unknown>
-    const value = record[kind]
-    let out = c
-    if ((typeof value === "string" || typeof value === "number") && mapping.has(value))
-      out = { ...out, [kind]: mapping.get(value) } as Command
-    if (out._tag === "HostAdvance" && kind !== "page" && mapping.size > 0) {
+    let out = FIELDS[kind].reduce((acc, path) => rewrite(acc, path, mapping), c)
+    if (out._tag === "HostAdvance" && mapping.size > 0) {
       const byToken = new Map([...mapping].map(([from, to]) => [token(kind, from), token(kind, to)]))
       const pid = out.pid.replace(
         tokenPattern([...byToken.keys()]),
