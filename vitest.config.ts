@@ -13,6 +13,7 @@ export default defineConfig({
       "scenarios/**/*.test.ts",
       "cli/**/*.test.ts",
     ],
-    testTimeout: 120_000,
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 })
