@@ -20,6 +20,15 @@
  *   MSI-X/IMS entry; trapped, or written through when the store is guest-writable.
  * - `GuestWriteBme { vm, iface, enable }`: the guest writes Bus Master Enable in its (virtual)
  *   Command register.
+ * - `GuestWriteVfCap { vm, rid, field, value }` / `GuestReadVfCap { vm, rid }`: the guest writes or
+ *   reads a control bit of its VF's virtual PASID/PRI capability.
+ * - `GuestPageResponse { vm, rid, pasid, prgi }`: the guest answers a page request delivered to it.
+ *
+ * Host, PASID/PRI:
+ * - `HostWritePfCap { rid, field, value }`: the PF driver writes its PF's PASID/PRI control bit.
+ * - `HostBindPasid { rid, pasid, vm }` / `HostUnbindPasid { rid, pasid }`: bind a PASID to a VM's
+ *   domain; start its teardown.
+ * - `HostRoutePageRequest {}`: route the oldest queued page request to its PASID's owner.
  *
  * Device (a PCIe function):
  * - `DeviceTranslationRequest { rid, iova }`: ATS Translation Request; the completion fills the ATC.
@@ -32,6 +41,8 @@
  * - `DeviceWriteMsiWindow { iface, message }`: the interface, driven by its guest, DMA-writes an
  *   addr/data pair of the guest's choosing into the 0xFEExxxxx window (PASID-tagged if it tags).
  * - `SubdeviceDmaRead`/`SubdeviceDmaWrite { sub, iova }`: DMA by an ADI or mdev.
+ * - `DevicePasidRequest { rid, pasid, iova, access, privileged }`: a PASID-tagged request.
+ * - `DevicePageRequest { rid, pasid, iova, prgi }`: a PRI Page Request (a group of one).
  *
  * @module
  */
@@ -39,6 +50,10 @@ import { Schema } from "effect"
 import { match } from "ts-pattern"
 import { formatIova, HpaPage, Iova, Rid, VmId } from "./ids.ts"
 import { formatMessage, Message } from "./interrupt/message.ts"
+
+const CapFieldSchema = Schema.Literals(["pasidEnable", "exec", "priv", "priEnable"])
+const Pasid = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+const Index = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 
 /** Schema of every command. */
 export const Command = Schema.Union([
@@ -74,6 +89,21 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("DeviceWriteMsiWindow", { iface: Schema.String, message: Message }),
   Schema.TaggedStruct("SubdeviceDmaRead", { sub: Schema.String, iova: Iova }),
   Schema.TaggedStruct("SubdeviceDmaWrite", { sub: Schema.String, iova: Iova }),
+  Schema.TaggedStruct("GuestWriteVfCap", { vm: VmId, rid: Rid, field: CapFieldSchema, value: Schema.Boolean }),
+  Schema.TaggedStruct("GuestReadVfCap", { vm: VmId, rid: Rid }),
+  Schema.TaggedStruct("HostWritePfCap", { rid: Rid, field: CapFieldSchema, value: Schema.Boolean }),
+  Schema.TaggedStruct("HostBindPasid", { rid: Rid, pasid: Pasid, vm: VmId }),
+  Schema.TaggedStruct("HostUnbindPasid", { rid: Rid, pasid: Pasid }),
+  Schema.TaggedStruct("DevicePasidRequest", {
+    rid: Rid,
+    pasid: Pasid,
+    iova: Iova,
+    access: Schema.Literals(["read", "write", "execute"]),
+    privileged: Schema.Boolean,
+  }),
+  Schema.TaggedStruct("DevicePageRequest", { rid: Rid, pasid: Pasid, iova: Iova, prgi: Index }),
+  Schema.TaggedStruct("HostRoutePageRequest", {}),
+  Schema.TaggedStruct("GuestPageResponse", { vm: VmId, rid: Rid, pasid: Pasid, prgi: Index }),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -114,6 +144,28 @@ export const formatCommand = (command: Command): string =>
       { _tag: "SubdeviceDmaRead" },
       { _tag: "SubdeviceDmaWrite" },
       (c) => `${c._tag}(sub=${c.sub}, iova=${formatIova(c.iova)})`,
+    )
+    .with(
+      { _tag: "GuestWriteVfCap" },
+      (c) => `GuestWriteVfCap(vm=${c.vm}, rid=${c.rid}, ${c.field}=${c.value ? 1 : 0})`,
+    )
+    .with({ _tag: "GuestReadVfCap" }, (c) => `GuestReadVfCap(vm=${c.vm}, rid=${c.rid})`)
+    .with({ _tag: "HostWritePfCap" }, (c) => `HostWritePfCap(rid=${c.rid}, ${c.field}=${c.value ? 1 : 0})`)
+    .with({ _tag: "HostBindPasid" }, (c) => `HostBindPasid(rid=${c.rid}, pasid=${c.pasid}, vm=${c.vm})`)
+    .with({ _tag: "HostUnbindPasid" }, (c) => `HostUnbindPasid(rid=${c.rid}, pasid=${c.pasid})`)
+    .with(
+      { _tag: "DevicePasidRequest" },
+      (c) =>
+        `DevicePasidRequest(rid=${c.rid}, pasid=${c.pasid}, iova=${formatIova(c.iova)}, ${c.access}${c.privileged ? ", privileged" : ""})`,
+    )
+    .with(
+      { _tag: "DevicePageRequest" },
+      (c) => `DevicePageRequest(rid=${c.rid}, pasid=${c.pasid}, iova=${formatIova(c.iova)}, prgi=${c.prgi})`,
+    )
+    .with({ _tag: "HostRoutePageRequest" }, () => "HostRoutePageRequest()")
+    .with(
+      { _tag: "GuestPageResponse" },
+      (c) => `GuestPageResponse(vm=${c.vm}, rid=${c.rid}, pasid=${c.pasid}, prgi=${c.prgi})`,
     )
     .with(
       { _tag: "DeviceTranslationRequest" },

@@ -21,6 +21,7 @@ import type { Command } from "./command.ts"
 import type { FunctionOwner } from "./ids.ts"
 import { walk } from "./iommu/domain.ts"
 import type { Message } from "./interrupt/message.ts"
+import type { CapField } from "./pcie/pasid-pri.ts"
 import { freePages } from "./memory/pages.ts"
 import type { State } from "./state.ts"
 
@@ -31,6 +32,55 @@ const candidateMessages = (state: State): ReadonlyArray<Message> => {
   for (const dest of dests)
     for (let vector = 0; vector < state.vectors; vector++) out.push({ _tag: "Compatibility", dest, vector })
   return out
+}
+
+const CAP_FIELDS: ReadonlyArray<CapField> = ["pasidEnable", "exec", "priv", "priEnable"]
+
+/**
+ * PASID/PRI commands (seed thread 002): for a function that supports PASID (a PF with the
+ * capabilities, or one of its VFs) and is assigned, or is a host-owned PF sharing its PASIDs.
+ */
+const pasidCommands = (state: State, out: Array<Command>): void => {
+  const vms = state.iommu.domains.map((d) => d.vm)
+  for (const fn of state.functions) {
+    if (fn.caps !== undefined)
+      for (const field of CAP_FIELDS)
+        for (const value of [false, true]) out.push({ _tag: "HostWritePfCap", rid: fn.rid, field, value })
+  }
+  for (const fn of state.functions) {
+    const pf = fn.kind === "pf" ? fn : state.functions.find((f) => f.rid === fn.pf)
+    if (pf?.caps === undefined || state.pasids.length === 0) continue
+    const vf = fn.kind === "vf"
+    if (vf && fn.owner === "host") continue
+    if (vf && fn.owner !== "host") {
+      const vm = fn.owner
+      for (const field of CAP_FIELDS)
+        for (const value of [false, true]) out.push({ _tag: "GuestWriteVfCap", vm, rid: fn.rid, field, value })
+      out.push({ _tag: "GuestReadVfCap", vm, rid: fn.rid })
+    }
+    if (!vf && fn.owner !== "host") continue
+    for (const pasid of state.pasids) {
+      const bound = state.iommu.pasids.some((e) => e.rid === fn.rid && e.pasid === pasid)
+      const tearing = state.host.procedures.some(
+        (p) => p._tag === "PasidTeardown" && p.rid === fn.rid && p.pasid === pasid,
+      )
+      if (bound && !tearing) out.push({ _tag: "HostUnbindPasid", rid: fn.rid, pasid })
+      if (!bound && !tearing)
+        for (const vm of vf ? [fn.owner] : vms) out.push({ _tag: "HostBindPasid", rid: fn.rid, pasid, vm })
+      for (const iova of state.iovas) {
+        for (const access of ["read", "write", "execute"] as const)
+          for (const privileged of [false, true])
+            out.push({ _tag: "DevicePasidRequest", rid: fn.rid, pasid, iova, access, privileged })
+        for (let prgi = 0; prgi < state.prgis; prgi++)
+          if (!fn.groups.some((g) => g.pasid === pasid && g.prgi === prgi))
+            out.push({ _tag: "DevicePageRequest", rid: fn.rid, pasid, iova, prgi })
+      }
+    }
+  }
+  if (state.iommu.prq.length > 0) out.push({ _tag: "HostRoutePageRequest" })
+  for (const g of state.guests)
+    for (const f of g.faults)
+      out.push({ _tag: "GuestPageResponse", vm: g.vm, rid: f.rid, pasid: f.pasid, prgi: f.prgi })
 }
 
 /** The commands worth trying in `state`, deterministic for equal states. */
@@ -83,6 +133,7 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
         out.push({ _tag: "SubdeviceDmaRead", sub: i.iface, iova }, { _tag: "SubdeviceDmaWrite", sub: i.iface, iova })
   }
 
+  pasidCommands(state, out)
   for (const fn of state.functions) {
     if (fn.owner === "host") continue
     for (const iova of state.iovas) {

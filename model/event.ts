@@ -8,6 +8,7 @@ import { match } from "ts-pattern"
 import { type FunctionOwner, formatIova, type HpaPage, type Iova, type Rid, type VmId } from "./ids.ts"
 import type { Irte } from "./iommu/interrupt-remapping.ts"
 import { formatMessage, type Message } from "./interrupt/message.ts"
+import type { CapField, PasidPriBits } from "./pcie/pasid-pri.ts"
 
 /** How a DMA reached memory: through the IOTLB, through a page walk, or as an ATS-translated request. */
 export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through"
@@ -55,7 +56,10 @@ export type Event =
       readonly rid: Rid
       /** The sub-device that issued it, when not the function itself. */
       readonly initiator?: string
-      readonly access: "read" | "write"
+      /** The PASID it carried, and whether it was a privileged (supervisor) request. */
+      readonly pasid?: number
+      readonly privileged?: boolean
+      readonly access: "read" | "write" | "execute"
       readonly iova: Iova
       readonly page: HpaPage
       readonly path: DmaPath
@@ -64,9 +68,73 @@ export type Event =
       readonly _tag: "DmaFaulted"
       readonly rid: Rid
       readonly initiator?: string
-      readonly access: "read" | "write"
+      readonly pasid?: number
+      readonly access: "read" | "write" | "execute"
       readonly iova: Iova
       readonly reason: string
+    }
+  | {
+      readonly _tag: "VfCapWritten"
+      readonly vm: VmId
+      readonly rid: Rid
+      readonly field: CapField
+      readonly value: boolean
+      readonly effect: "stored" | "dropped" | "enforced"
+    }
+  | { readonly _tag: "VfCapRead"; readonly vm: VmId; readonly rid: Rid; readonly bits: PasidPriBits | null }
+  | { readonly _tag: "PfCapWritten"; readonly rid: Rid; readonly field: CapField; readonly value: boolean }
+  | { readonly _tag: "PasidEntryCleared"; readonly rid: Rid; readonly pasid: number }
+  | {
+      readonly _tag: "PasidDrained"
+      readonly rid: Rid
+      readonly pasid: number
+      readonly queued: number
+      readonly delivered: number
+      readonly answered: number
+    }
+  | { readonly _tag: "PasidFreed"; readonly rid: Rid; readonly pasid: number }
+  | { readonly _tag: "RequestNotSent"; readonly rid: Rid; readonly field: CapField; readonly reason: string }
+  | {
+      readonly _tag: "PageRequestQueued"
+      readonly rid: Rid
+      readonly pasid: number
+      readonly prgi: number
+      readonly iova: Iova
+      readonly sentUnder: FunctionOwner
+    }
+  | {
+      readonly _tag: "PageRequestRefused"
+      readonly rid: Rid
+      readonly pasid: number
+      readonly prgi: number
+      readonly reason: string
+    }
+  | {
+      readonly _tag: "PageRequestDelivered"
+      readonly rid: Rid
+      readonly pasid: number
+      readonly prgi: number
+      readonly iova: Iova
+      readonly to: VmId
+      /** History variable: the owner of (RID, PASID) when the device sent the request. */
+      readonly sentUnder: FunctionOwner
+    }
+  | { readonly _tag: "PageRequestAborted"; readonly rid: Rid; readonly pasid: number; readonly prgi: number }
+  | {
+      readonly _tag: "PageResponseDelivered"
+      readonly rid: Rid
+      readonly pasid: number
+      readonly prgi: number
+      readonly from: VmId
+      /** History variable: the owner of (RID, PASID) when the device sent the group. */
+      readonly groupSentUnder: FunctionOwner
+    }
+  | {
+      readonly _tag: "PageResponseDropped"
+      readonly rid: Rid
+      readonly pasid: number
+      readonly prgi: number
+      readonly from: VmId
     }
   | { readonly _tag: "SubdeviceAssigned"; readonly sub: string; readonly vm: VmId }
   | { readonly _tag: "PasidEntrySet"; readonly rid: Rid; readonly pasid: number; readonly did: number }
@@ -158,6 +226,53 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
         `interrupt from ${e.source} (RID ${e.rid}${e.pasid === undefined ? "" : `, PASID ${e.pasid}`}) delivered to ${e.dest} vector ${e.vector} via ${e.via}`,
     )
     .with({ _tag: "InterruptBlocked" }, (e) => `interrupt from ${e.source} (RID ${e.rid}) blocked: ${e.reason}`)
+    .with({ _tag: "VfCapWritten" }, (e) => `${e.vm} wrote ${e.rid} virtual ${e.field}=${e.value ? 1 : 0} (${e.effect})`)
+    .with(
+      { _tag: "VfCapRead" },
+      (e) =>
+        `${e.vm} read ${e.rid} virtual PASID/PRI control: ${
+          e.bits === null
+            ? "no capability"
+            : Object.entries(e.bits)
+                .map(([k, v]) => `${k}=${v ? 1 : 0}`)
+                .join(" ")
+        }`,
+    )
+    .with({ _tag: "PfCapWritten" }, (e) => `PF driver wrote ${e.rid} ${e.field}=${e.value ? 1 : 0}`)
+    .with({ _tag: "PasidEntryCleared" }, (e) => `PASID entry ${e.rid} PASID ${e.pasid} cleared`)
+    .with(
+      { _tag: "PasidDrained" },
+      (e) =>
+        `PASID ${e.pasid} of ${e.rid} drained: ${e.queued} queued dropped, ${e.delivered} delivered discarded, ${e.answered} groups answered (failure)`,
+    )
+    .with({ _tag: "PasidFreed" }, (e) => `PASID ${e.pasid} of ${e.rid} freed`)
+    .with({ _tag: "RequestNotSent" }, (e) => `${e.rid} did not send a request: ${e.reason}`)
+    .with(
+      { _tag: "PageRequestQueued" },
+      (e) =>
+        `page request ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} at ${formatIova(e.iova)} queued (PASID owned by ${e.sentUnder})`,
+    )
+    .with(
+      { _tag: "PageRequestRefused" },
+      (e) => `page request ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} refused: ${e.reason}`,
+    )
+    .with(
+      { _tag: "PageRequestDelivered" },
+      (e) => `page request ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} (${formatIova(e.iova)}) delivered to ${e.to}`,
+    )
+    .with(
+      { _tag: "PageRequestAborted" },
+      (e) => `page request ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} answered by the host (no owner)`,
+    )
+    .with(
+      { _tag: "PageResponseDelivered" },
+      (e) =>
+        `page group response from ${e.from} completed ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} (sent under ${e.groupSentUnder})`,
+    )
+    .with(
+      { _tag: "PageResponseDropped" },
+      (e) => `page group response from ${e.from} for ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} dropped: no such group`,
+    )
     .with(
       { _tag: "UnmapCompleted" },
       (e) => `unmap of ${e.vm} ${formatIova(e.iova)} (${tag} ${e.did}, page ${e.page}) completed`,

@@ -26,6 +26,8 @@ export const initialState = (topology: Topology): State => ({
     ats: atsReset(f.ats),
     bme: f.bme ?? true,
     msix: Array.from({ length: f.msix ?? 0 }, () => null),
+    caps: f.pasidPri === true ? { pasidEnable: true, exec: true, priv: true, priEnable: true } : undefined,
+    groups: [],
   })),
   subdevices: [...(topology.subdevices ?? [])].sort(byKey((d) => d.id)).map((d) => ({
     id: d.id,
@@ -44,9 +46,13 @@ export const initialState = (topology: Topology): State => ({
     domains: [...topology.vms].sort().map((vm, i) => ({ did: i + 1, vm, ptes: [] })),
     iotlb: [],
     interrupts: { irt: Array.from({ length: topology.irtes ?? 4 }, () => null), iec: [] },
+    prq: [],
     physicalPages: topology.pages.length,
   },
-  host: { procedures: [] },
+  host: { procedures: [], vcaps: [] },
+  guests: [...topology.vms].sort().map((vm) => ({ vm, capWrites: [], faults: [] })),
   iovas: [...topology.iovas].sort((a, b) => a - b),
   vectors: topology.vectors ?? 1,
+  pasids: [...(topology.pasids ?? [])].sort((a, b) => a - b),
+  prgis: topology.prgis ?? 1,
 })

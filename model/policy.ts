@@ -32,6 +32,17 @@
  *   parent) or `"pasid-domains"` (sub-devices tag their DMA with a PASID and get a domain each).
  * - `vfioIommu`: `"type1"` (VFIO attaches an assigned function to its VM's domain) or `"noiommu"`
  *   (VFIO no-IOMMU mode: no translation, the device's DMA addresses are physical).
+ * - `vfPasidCap`: what vfio shows a VF's guest of the PF-only PASID/PRI capabilities (seed thread
+ *   002): `"emulated-iommu-enforced"` (guest writes are kept and read back, and the host programs
+ *   the VF's PASID entries to block what the guest disabled; features the PF had not enabled at
+ *   assignment are shown unsupported), `"hidden"` (no capability), `"mirror-readonly"` (the PF's
+ *   register, guest writes dropped) or `"emulated-unenforced"` (writes kept and read back, nothing
+ *   else).
+ * - `pfChangesWhileVfsAssigned`: `"refused"` (the PF driver's PASID/PRI changes are refused while
+ *   any of its VFs is assigned, reference-counted) or `"allowed"`.
+ * - `priDrainOnTeardown`: `"drain"` (PASID teardown drains the page requests of the PASID — queued,
+ *   delivered and outstanding — before freeing it, as Linux `intel_drain_pasid_prq` and iommufd's
+ *   auto-response do) or `"skip"`.
  *
  * @module
  */
@@ -48,6 +59,11 @@ export const PolicySchema = Schema.Struct({
   pasidWriteToMsiWindow: Schema.optionalKey(Schema.Literals(["dma", "interrupt"])),
   mdevMediation: Schema.optionalKey(Schema.Literals(["bme-off", "none", "pasid-domains"])),
   vfioIommu: Schema.optionalKey(Schema.Literals(["type1", "noiommu"])),
+  vfPasidCap: Schema.optionalKey(
+    Schema.Literals(["emulated-iommu-enforced", "hidden", "mirror-readonly", "emulated-unenforced"]),
+  ),
+  pfChangesWhileVfsAssigned: Schema.optionalKey(Schema.Literals(["refused", "allowed"])),
+  priDrainOnTeardown: Schema.optionalKey(Schema.Literals(["drain", "skip"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -67,6 +83,9 @@ export const defaultPolicy: PolicyValues = {
   pasidWriteToMsiWindow: "dma",
   mdevMediation: "bme-off",
   vfioIommu: "type1",
+  vfPasidCap: "emulated-iommu-enforced",
+  pfChangesWhileVfsAssigned: "refused",
+  priDrainOnTeardown: "drain",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

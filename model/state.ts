@@ -8,6 +8,7 @@
  */
 
 import type { Event } from "./event.ts"
+import type { Guest } from "./guest/guest.ts"
 import type { Host } from "./host/host.ts"
 import type { Iova } from "./ids.ts"
 import type { Iommu } from "./iommu/iommu.ts"
@@ -27,10 +28,16 @@ export interface State {
   readonly subdevices: ReadonlyArray<Subdevice>
   readonly iommu: Iommu
   readonly host: Host
+  /** Each VM's software state, sorted by VM. */
+  readonly guests: ReadonlyArray<Guest>
   /** The IOVAs the VMMs map (the scenario's bounded IOVA space), ascending; constant. */
   readonly iovas: ReadonlyArray<Iova>
   /** Vectors per owner that interrupt messages may name (0 … vectors-1); constant. */
   readonly vectors: number
+  /** The PASID values functions may bind, ascending; constant. */
+  readonly pasids: ReadonlyArray<number>
+  /** Page request group indexes a device may use (0 … prgis-1); constant. */
+  readonly prgis: number
 }
 
 /** What one step produced. */

@@ -14,11 +14,17 @@ import { guestWriteBme } from "./guest/config-space.ts"
 import { guestWriteInterruptEntry } from "./guest/interrupt-entries.ts"
 import { procedureByPid } from "./host/host.ts"
 import { advanceIrteProgramming, startIrteProgramming } from "./host/irte-programming.ts"
+import { guestPageResponse, routePageRequest } from "./host/page-requests.ts"
+import { bindPasid } from "./host/pasid-binding.ts"
+import { advanceTeardown, startTeardown } from "./host/pasid-teardown.ts"
+import { hostWritePfCap } from "./host/pf-driver.ts"
 import { advanceUnmap, startUnmap } from "./host/unmap.ts"
+import { guestReadVfCap, guestWriteVfCap } from "./host/vfio-pasid-cap.ts"
 import { allocatePage, assignFunction, assignSubdevice, mapIova } from "./host/vfio.ts"
 import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
 import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
+import { pageRequest, pasidRequest } from "./pcie/pasid-requests.ts"
 import { Policy } from "./policy.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "./state.ts"
 import { Vendor } from "./vendor.ts"
@@ -45,7 +51,11 @@ const handlers: Handlers = {
   HostAdvance: (ctx, s, c) => {
     const p = procedureByPid(s.host, c.pid)
     if (p === undefined) return unchanged(s, rejected(`no procedure ${c.pid} in flight`))
-    return p._tag === "Unmap" ? advanceUnmap(ctx, s, p) : advanceIrteProgramming(s, p)
+    return p._tag === "Unmap"
+      ? advanceUnmap(ctx, s, p)
+      : p._tag === "ProgramIrte"
+        ? advanceIrteProgramming(s, p)
+        : advanceTeardown(s, p)
   },
   HostAssignSubdevice: (ctx, s, c) => assignSubdevice(ctx, s, c.sub, c.vm),
   GuestRequestInterrupt: (ctx, s, c) => startIrteProgramming(ctx, s, c.vm, c.iface, c.entry, c.vector),
@@ -58,6 +68,15 @@ const handlers: Handlers = {
   SubdeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.sub, c.iova, "write"),
   DeviceRaiseInterrupt: (ctx, s, c) => raiseInterrupt(ctx, s, c.iface, c.entry),
   DeviceWriteMsiWindow: (ctx, s, c) => writeMsiWindow(ctx, s, c.iface, c.message),
+  GuestWriteVfCap: (ctx, s, c) => guestWriteVfCap(ctx, s, c.vm, c.rid, c.field, c.value),
+  GuestReadVfCap: (ctx, s, c) => guestReadVfCap(ctx, s, c.vm, c.rid),
+  HostWritePfCap: (ctx, s, c) => hostWritePfCap(ctx, s, c.rid, c.field, c.value),
+  HostBindPasid: (ctx, s, c) => bindPasid(ctx, s, c.rid, c.pasid, c.vm),
+  HostUnbindPasid: (ctx, s, c) => startTeardown(ctx, s, c.rid, c.pasid),
+  DevicePasidRequest: (_ctx, s, c) => pasidRequest(s, c.rid, c.pasid, c.iova, c.access, c.privileged),
+  DevicePageRequest: (_ctx, s, c) => pageRequest(s, c.rid, c.pasid, c.iova, c.prgi),
+  HostRoutePageRequest: (_ctx, s) => routePageRequest(s),
+  GuestPageResponse: (_ctx, s, c) => guestPageResponse(s, c.vm, c.rid, c.pasid, c.prgi),
   DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read"),
   DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write"),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),

@@ -23,6 +23,11 @@
  * - `irtes`: size of the interrupt remapping table (default 4); `vectors`: vectors per owner that
  *   messages may name (default 1).
  *
+ * Optional, for PASID/PRI (seed thread 002): a PF's `pasidPri` (it implements the PASID and PRI
+ * capabilities, enabled by the host at boot; its VFs follow it); `pasids`: the PASID values
+ * functions may bind (default none); `prgis`: page request group indexes a device may use
+ * (default 1).
+ *
  * @module
  */
 import { Schema } from "effect"
@@ -37,6 +42,7 @@ export const FunctionSpec = Schema.Struct({
   bme: Schema.optionalKey(Schema.Boolean),
   msix: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   hostContext: Schema.optionalKey(Schema.Literals(["blocked", "pass-through"])),
+  pasidPri: Schema.optionalKey(Schema.Boolean),
 })
 
 /** An ADI or mdev of the topology. */
@@ -69,6 +75,7 @@ const wellFormedTopology = (t: {
     if (f.kind === "vf" && !t.functions.some((p) => p.kind === "pf" && p.rid === f.pf))
       return `VF ${f.rid} must name an existing PF in "pf"`
     if (f.kind === "pf" && f.pf !== undefined) return `PF ${f.rid} must not have a "pf"`
+    if (f.kind === "vf" && f.pasidPri === true) return `VF ${f.rid} cannot implement PASID/PRI: only its PF does`
   }
   for (const o of t.pages) if (o !== "free" && o !== "host" && !t.vms.includes(o)) return `page owner ${o} is not a VM`
   const subs = t.subdevices ?? []
@@ -89,6 +96,8 @@ export const Topology = Schema.Struct({
   pages: Schema.Array(PageOwner),
   iovas: Schema.Array(Iova),
   irtes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
+  pasids: Schema.optionalKey(Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))),
+  prgis: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   vectors: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
 }).check(Schema.makeFilter(wellFormedTopology))
 /** A scenario's topology. */

@@ -30,8 +30,14 @@ export const brokenInvariant = (state: State): string | undefined => {
     const d = domainByDid(state.iommu, e.did)
     if (d === undefined) return `PASID entry ${e.rid}/${e.pasid} names DID ${e.did}`
     const sub = state.subdevices.find((s) => s.parent === e.rid && s.pasid === e.pasid)
-    if (sub === undefined || sub.owner !== d.vm) return `PASID entry ${e.rid}/${e.pasid} is not its sub-device owner's`
+    if (sub !== undefined && sub.owner !== d.vm) return `PASID entry ${e.rid}/${e.pasid} is not its sub-device owner's`
+    const fn = state.functions.find((f) => f.rid === e.rid)
+    if (sub === undefined && fn?.kind === "vf" && fn.owner !== d.vm)
+      return `PASID entry ${e.rid}/${e.pasid} is not its VF owner's`
   }
+  for (const r of state.iommu.prq)
+    if (!state.functions.some((f) => f.rid === r.rid && f.groups.some((g) => g.pasid === r.pasid && g.prgi === r.prgi)))
+      return `queued page request ${r.rid}/${r.pasid}/${r.prgi} has no outstanding group at the device`
   if (!sortedStrictly(state.iommu.iotlb, (a, b) => a.did - b.did || a.iova - b.iova))
     return "IOTLB not keyed by (DID, IOVA)"
   for (const e of state.iommu.iotlb)

@@ -4,12 +4,20 @@
  * @module
  */
 import { atcCoherence } from "./atc-coherence.ts"
+import { capabilityCoherence } from "./capability-coherence.ts"
 import { dmaIsolation } from "./dma-isolation.ts"
 import { interruptIsolation } from "./interrupt-isolation.ts"
+import { priRouting } from "./pri-routing.ts"
 import type { Property } from "./property.ts"
 
 /** Every property, in report order. */
-export const properties: ReadonlyArray<Property> = [dmaIsolation, interruptIsolation, atcCoherence]
+export const properties: ReadonlyArray<Property> = [
+  dmaIsolation,
+  interruptIsolation,
+  priRouting,
+  atcCoherence,
+  capabilityCoherence,
+]
 
 /** The ids of every property. */
 export const propertyIds: ReadonlyArray<string> = properties.map((p) => p.id)

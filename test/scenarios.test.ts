@@ -32,6 +32,10 @@ const safeSibling: Readonly<Record<string, string | PolicyInput>> = {
   "sriov-no-interrupt-remapping": "sriov-ims-guest-writable-sid-validation",
   "mdev-unmediated": { mdevMediation: "pasid-domains" },
   "vfio-noiommu": { vfioIommu: "type1" },
+  "vf-pasid-mirror-readonly": "vf-pasid-emulated-iommu-enforced",
+  "vf-pasid-emulated-unenforced": "vf-pasid-emulated-iommu-enforced",
+  "vf-pasid-pf-disables-while-assigned": "vf-pasid-emulated-iommu-enforced",
+  "pri-teardown-no-drain": "pri-teardown-drain",
 }
 
 describe.each(safe.map((s) => [s.id, s] as const))("safe scenario %s", (_id, s) => {

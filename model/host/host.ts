@@ -4,16 +4,33 @@
  *
  * @module
  */
+import type { PasidPriBits } from "../pcie/pasid-pri.ts"
 import type { IrteProcedure } from "./irte-programming.ts"
+import type { PasidTeardown } from "./pasid-teardown.ts"
 import type { UnmapProcedure } from "./unmap.ts"
 
 /** A host procedure in flight. */
-export type Procedure = UnmapProcedure | IrteProcedure
+export type Procedure = UnmapProcedure | IrteProcedure | PasidTeardown
+
+/**
+ * vfio's emulated PASID/PRI capability of one VF: which features it shows as supported (those its
+ * PF had enabled when the VF was assigned) and the control bits the guest wrote.
+ */
+export interface VirtualCap {
+  readonly rid: string
+  readonly supported: PasidPriBits
+  readonly bits: PasidPriBits
+}
 
 /** The host's state. */
 export interface Host {
   /** Sorted by `pid`; a pid is derived from the procedure's key, so equal states have equal pids. */
   readonly procedures: ReadonlyArray<Procedure>
+  /**
+   * vfio's emulated PASID/PRI capability of each assigned VF (`vfPasidCap: "emulated-*"`), sorted
+   * by RID: the bits the guest wrote and reads back (seed thread 002).
+   */
+  readonly vcaps: ReadonlyArray<VirtualCap>
 }
 
 /** The procedure with `pid`, if it is in flight. */
@@ -22,10 +39,12 @@ export const procedureByPid = (host: Host, pid: string): Procedure | undefined =
 
 /** Adds or replaces a procedure (by pid). */
 export const putProcedure = (host: Host, p: Procedure): Host => ({
+  ...host,
   procedures: [...host.procedures.filter((q) => q.pid !== p.pid), p].sort((a, b) => (a.pid < b.pid ? -1 : 1)),
 })
 
 /** Removes a finished procedure. */
 export const removeProcedure = (host: Host, pid: string): Host => ({
+  ...host,
   procedures: host.procedures.filter((p) => p.pid !== pid),
 })

@@ -11,13 +11,14 @@
  */
 import { formatIova, type HpaPage, type Iova, type Rid, type VmId } from "../ids.ts"
 import { type ContextEntry, setContext } from "../iommu/context.ts"
-import { setPasidEntry } from "../iommu/pasid-table.ts"
+import { ALLOW_ALL, setPasidEntry } from "../iommu/pasid-table.ts"
 import { setPte, walk } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { pageOwner, setPageOwner } from "../memory/pages.ts"
 import { ok, rejected } from "../outcome.ts"
 import { atsReset } from "../pcie/ats.ts"
 import { functionIndex, updateFunction } from "../pcie/function.ts"
+import { CAPS_RESET, governingCaps } from "../pcie/pasid-pri.ts"
 import { requesterOf } from "../pcie/requester.ts"
 import { putSubdevice, subdeviceById } from "../pcie/subdevice.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
@@ -39,7 +40,9 @@ export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult 
 /**
  * `HostAssignFunction { rid, vm }`: VFIO assigns a host-owned VF to the VM. The function is reset
  * on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties its ATC) and its context entry
- * is pointed at the VM's domain. Rejected for a PF, an unknown RID or a VF already assigned.
+ * is pointed at the VM's domain. With an emulated PASID/PRI capability, vfio creates it here: the
+ * features its PF has enabled now are shown supported, every control bit starts clear. Rejected
+ * for a PF, an unknown RID or a VF already assigned.
  */
 export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult => {
   const domain = domainOfVm(state.iommu, vm)
@@ -51,11 +54,24 @@ export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmI
   if (fn.owner !== "host") return unchanged(state, rejected(`${rid} is already assigned to ${fn.owner}`))
   const entry: ContextEntry =
     ctx.policy.vfioIommu === "noiommu" ? { rid, kind: "pass-through" } : { rid, kind: "translated", did: domain.did }
+  const pfCaps = governingCaps(state, rid)
+  const emulated =
+    ctx.policy.vfPasidCap === "emulated-unenforced" || ctx.policy.vfPasidCap === "emulated-iommu-enforced"
+  const host =
+    emulated && pfCaps !== undefined
+      ? {
+          ...state.host,
+          vcaps: [...state.host.vcaps.filter((v) => v.rid !== rid), { rid, supported: pfCaps, bits: CAPS_RESET }].sort(
+            (a, b) => (a.rid < b.rid ? -1 : 1),
+          ),
+        }
+      : state.host
   return {
     state: {
       ...state,
       functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(f.ats.enabled) })),
       iommu: { ...state.iommu, context: setContext(state.iommu.context, entry) },
+      host,
     },
     outcome: ok,
     events: [{ _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 }],
@@ -76,7 +92,7 @@ export const assignSubdevice = (ctx: StepContext, state: State, sub: string, vm:
   if (d.owner !== "host") return unchanged(state, rejected(`${sub} is already assigned to ${d.owner}`))
   const tagged = requesterOf(state, ctx.policy, sub)?.pasid !== undefined
   const pasids = tagged
-    ? setPasidEntry(state.iommu.pasids, { rid: d.parent, pasid: d.pasid, did: domain.did })
+    ? setPasidEntry(state.iommu.pasids, { rid: d.parent, pasid: d.pasid, did: domain.did, ...ALLOW_ALL })
     : state.iommu.pasids
   return {
     state: {

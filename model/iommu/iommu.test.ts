@@ -8,6 +8,7 @@ const iommu: Iommu = {
   context: setContext([], { rid: "01:00.1", kind: "translated", did: 1 }),
   pasids: [],
   interrupts: { irt: [], iec: [] },
+  prq: [],
   physicalPages: 4,
   domains: [
     { did: 1, vm: "vm1", ptes: [{ iova: 0x1000, page: 0 }] },

@@ -15,6 +15,7 @@ import { type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.
 import { type ContextTable, contextEntry, type Did } from "./context.ts"
 import { type Domain, walk } from "./domain.ts"
 import type { InterruptRemapping } from "./interrupt-remapping.ts"
+import type { PageRequest } from "./page-request-queue.ts"
 import { type Iotlb, iotlbFill, iotlbLookup } from "./iotlb.ts"
 import { type PasidTable, pasidDid } from "./pasid-table.ts"
 
@@ -26,6 +27,8 @@ export interface Iommu {
   readonly domains: ReadonlyArray<Domain>
   readonly iotlb: Iotlb
   readonly interrupts: InterruptRemapping
+  /** The page request queue, oldest first. */
+  readonly prq: ReadonlyArray<PageRequest>
   /** Number of physical pages (what a pass-through address can reach); constant. */
   readonly physicalPages: number
 }

@@ -9,19 +9,41 @@
 import type { Rid } from "../ids.ts"
 import type { Did } from "./context.ts"
 
-/** A present PASID entry. */
+/**
+ * A present PASID entry and what it lets through (VT-d 4.x §9.6: the entry's domain, Execute
+ * Requests Enable ERE, Supervisor Requests Enable SRE; page requests are accepted for a PASID
+ * whose entry is present and allows them, §7.5). `enabled: false` blocks every request with the
+ * PASID while keeping the binding (how a host enforces a guest's PASID Enable=0, seed thread 002).
+ */
 export interface PasidEntry {
   readonly rid: Rid
   readonly pasid: number
   readonly did: Did
+  readonly enabled: boolean
+  readonly exec: boolean
+  readonly priv: boolean
+  readonly pri: boolean
 }
+
+/** The flags of an entry that lets everything through. */
+export const ALLOW_ALL = { enabled: true, exec: true, priv: true, pri: true } as const
 
 /** PASID entries sorted by (RID, PASID); an absent one blocks requests with that PASID. */
 export type PasidTable = ReadonlyArray<PasidEntry>
 
-/** The DID of (`rid`, `pasid`), or `undefined` when not present. */
-export const pasidDid = (table: PasidTable, rid: Rid, pasid: number): Did | undefined =>
-  table.find((e) => e.rid === rid && e.pasid === pasid)?.did
+/** The entry of (`rid`, `pasid`), or `undefined` when not present. */
+export const pasidEntry = (table: PasidTable, rid: Rid, pasid: number): PasidEntry | undefined =>
+  table.find((e) => e.rid === rid && e.pasid === pasid)
+
+/** The DID of (`rid`, `pasid`) when present and enabled, else `undefined`. */
+export const pasidDid = (table: PasidTable, rid: Rid, pasid: number): Did | undefined => {
+  const e = pasidEntry(table, rid, pasid)
+  return e?.enabled === true ? e.did : undefined
+}
+
+/** Clears the entry of (`rid`, `pasid`). */
+export const clearPasidEntry = (table: PasidTable, rid: Rid, pasid: number): PasidTable =>
+  table.filter((e) => e.rid !== rid || e.pasid !== pasid)
 
 /** Installs (or replaces) a PASID entry. */
 export const setPasidEntry = (table: PasidTable, entry: PasidEntry): PasidTable =>

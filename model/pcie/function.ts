@@ -8,6 +8,7 @@
 import type { FunctionOwner, Rid } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import type { AtsState } from "./ats.ts"
+import type { OutstandingGroup, PasidPriBits } from "./pasid-pri.ts"
 
 /** Physical function or SR-IOV virtual function. */
 export type FunctionKind = "pf" | "vf"
@@ -28,6 +29,10 @@ export interface PcieFunction {
   readonly bme: boolean
   /** The physical MSI-X table entries (`null` = not programmed). */
   readonly msix: ReadonlyArray<Message | null>
+  /** A PF's PASID and PRI capability bits, when it implements them (never on a VF). */
+  readonly caps: PasidPriBits | undefined
+  /** Page request groups sent and not yet answered, oldest first. */
+  readonly groups: ReadonlyArray<OutstandingGroup>
 }
 
 /** Index of the function with `rid` in a RID-sorted array, or -1. */

@@ -1,0 +1,50 @@
+/**
+ * The PASID and PRI capabilities (PCIe Base 6.0 §7.8.8 PASID Extended Capability: PASID Enable,
+ * Execute Permission Enable, Privileged Mode Enable; §10.5.2 Page Request Extended Capability:
+ * Enable; Reset and the outstanding page request allocation are not modelled beyond Enable). They
+ * are implemented only on the PF: "a VF uses the PASID/PRI settings of its PF" (§9.3.7.14–15,
+ * seed thread 002). A VF's PASID-tagged, execute, privileged requests and page requests go out only
+ * when its PF's bits allow them. ATS stays per VF.
+ *
+ * Also the device side of PRI: the page request groups a function has outstanding until it gets a
+ * Page Group Response (§10.4.2).
+ *
+ * @module
+ */
+import type { FunctionOwner, Rid } from "../ids.ts"
+import type { State } from "../state.ts"
+
+/** The control bits of the PASID and PRI capabilities, as one record. */
+export interface PasidPriBits {
+  readonly pasidEnable: boolean
+  readonly exec: boolean
+  readonly priv: boolean
+  readonly priEnable: boolean
+}
+
+/** A control bit of {@link PasidPriBits}. */
+export type CapField = keyof PasidPriBits
+
+/** Every control bit, in register order. */
+export const CAP_FIELDS: ReadonlyArray<CapField> = ["pasidEnable", "exec", "priv", "priEnable"]
+
+/** All bits clear: the capability's reset value. */
+export const CAPS_RESET: PasidPriBits = { pasidEnable: false, exec: false, priv: false, priEnable: false }
+
+/** An outstanding page request group at the device; `sentUnder` is a history variable (see the PRQ). */
+export interface OutstandingGroup {
+  readonly pasid: number
+  readonly prgi: number
+  readonly sentUnder: FunctionOwner
+}
+
+/**
+ * The PASID/PRI bits that govern `rid`'s requests: a PF's own, a VF's PF's; `undefined` when the
+ * function (or its PF) implements no PASID capability.
+ */
+export const governingCaps = (state: State, rid: Rid): PasidPriBits | undefined => {
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined) return undefined
+  if (fn.kind === "pf") return fn.caps
+  return state.functions.find((f) => f.rid === fn.pf)?.caps
+}

@@ -1,0 +1,112 @@
+/**
+ * A function's PASID-tagged requests (seed thread 002): DMA with a PASID, possibly execute or
+ * privileged, and PRI Page Requests. A VF sends them only when its PF's capability bits allow
+ * (PCIe Base 6.0 §9.3.7.14–15: VFs use the PF's PASID/PRI settings); otherwise the request is not
+ * sent at all, which the VF's driver cannot see. The IOMMU then checks the (RID, PASID) entry: its
+ * presence, Execute Requests Enable and Supervisor Requests Enable (VT-d 4.x §9.6), and for a page
+ * request whether the entry accepts them; a refused page request is answered at once with a
+ * failure response (VT-d §7.5.1.1), so the device keeps no group for it.
+ *
+ * @module
+ */
+import { domainByDid, translate } from "../iommu/iommu.ts"
+import { pasidEntry } from "../iommu/pasid-table.ts"
+import { formatIova, type Iova, type Rid } from "../ids.ts"
+import { faulted, ok, rejected } from "../outcome.ts"
+import { type State, type StepResult, unchanged } from "../state.ts"
+import { type CapField, governingCaps } from "./pasid-pri.ts"
+
+/** The kind of request a control bit governs, for events and messages. */
+const kindOf: Readonly<Record<CapField, string>> = {
+  pasidEnable: "PASID-tagged request",
+  exec: "execute request",
+  priv: "privileged request",
+  priEnable: "page request",
+}
+
+/** The request was not sent because the PF's bit is clear. */
+const notSent = (state: State, rid: Rid, field: CapField): StepResult => ({
+  state,
+  outcome: rejected(`${kindOf[field]} not sent: ${rid}'s PF has ${field} clear`),
+  events: [{ _tag: "RequestNotSent", rid, field, reason: `PF ${field} clear` }],
+})
+
+/** `DevicePasidRequest { rid, pasid, iova, access, privileged }`. */
+export const pasidRequest = (
+  state: State,
+  rid: Rid,
+  pasid: number,
+  iova: Iova,
+  access: "read" | "write" | "execute",
+  privileged: boolean,
+): StepResult => {
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
+  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  const caps = governingCaps(state, rid)
+  if (caps === undefined) return unchanged(state, rejected(`${rid} does not support PASID`))
+  if (!caps.pasidEnable) return notSent(state, rid, "pasidEnable")
+  if (access === "execute" && !caps.exec) return notSent(state, rid, "exec")
+  if (privileged && !caps.priv) return notSent(state, rid, "priv")
+  const entry = pasidEntry(state.iommu.pasids, rid, pasid)
+  const fault = (reason: string): StepResult => ({
+    state,
+    outcome: faulted(reason),
+    events: [{ _tag: "DmaFaulted", rid, pasid, access, iova, reason }],
+  })
+  if (entry === undefined || !entry.enabled) return fault(`no enabled PASID ${pasid} entry for ${rid}`)
+  if (access === "execute" && !entry.exec) return fault(`PASID ${pasid} entry has Execute Requests Enable clear`)
+  if (privileged && !entry.priv) return fault(`PASID ${pasid} entry has Supervisor Requests Enable clear`)
+  const { iommu, translation } = translate(state.iommu, rid, iova, pasid)
+  if (translation._tag !== "Translated") return fault(`${formatIova(iova)} not present`)
+  return {
+    state: iommu === state.iommu ? state : { ...state, iommu },
+    outcome: ok,
+    events: [
+      ...(translation.source === "walk" && translation.did !== undefined
+        ? [{ _tag: "IotlbFilled" as const, did: translation.did, iova, page: translation.page }]
+        : []),
+      {
+        _tag: "DmaCompleted",
+        rid,
+        pasid,
+        privileged,
+        access,
+        iova,
+        page: translation.page,
+        path: translation.source,
+      },
+    ],
+  }
+}
+
+/** `DevicePageRequest { rid, pasid, iova, prgi }`: a single-request page request group (Last = 1). */
+export const pageRequest = (state: State, rid: Rid, pasid: number, iova: Iova, prgi: number): StepResult => {
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
+  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  const caps = governingCaps(state, rid)
+  if (caps === undefined) return unchanged(state, rejected(`${rid} does not support PRI`))
+  if (!caps.priEnable) return notSent(state, rid, "priEnable")
+  if (!caps.pasidEnable) return notSent(state, rid, "pasidEnable")
+  if (fn.groups.some((g) => g.pasid === pasid && g.prgi === prgi))
+    return unchanged(state, rejected(`group ${prgi} of PASID ${pasid} is still outstanding`))
+  const entry = pasidEntry(state.iommu.pasids, rid, pasid)
+  const owner = entry === undefined ? undefined : domainByDid(state.iommu, entry.did)?.vm
+  if (entry === undefined || !entry.enabled || !entry.pri || owner === undefined) {
+    const reason = `PASID ${pasid} of ${rid} accepts no page requests`
+    return { state, outcome: faulted(reason), events: [{ _tag: "PageRequestRefused", rid, pasid, prgi, reason }] }
+  }
+  const request = { rid, pasid, iova, prgi, sentUnder: owner }
+  return {
+    state: {
+      ...state,
+      functions: state.functions.map((f) =>
+        f.rid === rid ? { ...f, groups: [...f.groups, { pasid, prgi, sentUnder: owner }] } : f,
+      ),
+      iommu: { ...state.iommu, prq: [...state.iommu.prq, request] },
+    },
+    outcome: ok,
+    events: [{ _tag: "PageRequestQueued", rid, pasid, prgi, iova, sentUnder: owner }],
+  }
+}
