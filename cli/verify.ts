@@ -28,7 +28,7 @@ import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
 import { version } from "./version.ts"
 
 /** Default budget: traces per pass and longest trace. */
-export const VERIFY_DEFAULTS = { runs: 1000, maxSteps: 100, seed: 1, out: "iovcheck-out" } as const
+export const VERIFY_DEFAULTS = { runs: 3000, maxSteps: 100, seed: 1, out: "iovcheck-out" } as const
 
 /** Loads the named scenarios, or the catalogue; bad names become a `UsageError`. */
 export const loadScenarios = (names: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Scenario>, UsageError> =>

@@ -23,6 +23,11 @@
  * - `GuestWriteVfCap { vm, rid, field, value }` / `GuestReadVfCap { vm, rid }`: the guest writes or
  *   reads a control bit of its VF's virtual PASID/PRI capability.
  * - `GuestPageResponse { vm, rid, pasid, prgi }`: the guest answers a page request delivered to it.
+ * - `GuestConvertPage { vm, page, to }`, `GuestTsmRequest { vm, rid, request }`,
+ *   `GuestDmaMap { vm, rid, page }`, `GuestDmaUnmap { vm, rid, handle }`, `GuestTrustFlip { vm, rid }`:
+ *   a confidential VM's page conversion, TDISP requests to the TSM, DMA API and trust flip.
+ * - `HostWriteTdiConfig { rid, field, value }`: the host writes BME or ATS Enable of a TDI's function.
+ * - `DeviceDmaHandle { rid, handle, access }`: a TDI's DMA through a handle, with its T bit.
  *
  * Host, PASID/PRI:
  * - `HostWritePfCap { rid, field, value }`: the PF driver writes its PF's PASID/PRI control bit.
@@ -104,6 +109,21 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("DevicePageRequest", { rid: Rid, pasid: Pasid, iova: Iova, prgi: Index }),
   Schema.TaggedStruct("HostRoutePageRequest", {}),
   Schema.TaggedStruct("GuestPageResponse", { vm: VmId, rid: Rid, pasid: Pasid, prgi: Index }),
+  Schema.TaggedStruct("GuestConvertPage", { vm: VmId, page: HpaPage, to: Schema.Literals(["private", "shared"]) }),
+  Schema.TaggedStruct("GuestTsmRequest", {
+    vm: VmId,
+    rid: Rid,
+    request: Schema.Literals(["LOCK_INTERFACE", "START_INTERFACE", "STOP_INTERFACE"]),
+  }),
+  Schema.TaggedStruct("HostWriteTdiConfig", {
+    rid: Rid,
+    field: Schema.Literals(["bme", "ats"]),
+    value: Schema.Boolean,
+  }),
+  Schema.TaggedStruct("GuestDmaMap", { vm: VmId, rid: Rid, page: HpaPage }),
+  Schema.TaggedStruct("GuestDmaUnmap", { vm: VmId, rid: Rid, handle: Pasid }),
+  Schema.TaggedStruct("DeviceDmaHandle", { rid: Rid, handle: Pasid, access: Schema.Literals(["read", "write"]) }),
+  Schema.TaggedStruct("GuestTrustFlip", { vm: VmId, rid: Rid }),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -163,6 +183,13 @@ export const formatCommand = (command: Command): string =>
       (c) => `DevicePageRequest(rid=${c.rid}, pasid=${c.pasid}, iova=${formatIova(c.iova)}, prgi=${c.prgi})`,
     )
     .with({ _tag: "HostRoutePageRequest" }, () => "HostRoutePageRequest()")
+    .with({ _tag: "GuestConvertPage" }, (c) => `GuestConvertPage(vm=${c.vm}, page=${c.page}, to=${c.to})`)
+    .with({ _tag: "GuestTsmRequest" }, (c) => `GuestTsmRequest(vm=${c.vm}, rid=${c.rid}, ${c.request})`)
+    .with({ _tag: "HostWriteTdiConfig" }, (c) => `HostWriteTdiConfig(rid=${c.rid}, ${c.field}=${c.value ? 1 : 0})`)
+    .with({ _tag: "GuestDmaMap" }, (c) => `GuestDmaMap(vm=${c.vm}, rid=${c.rid}, page=${c.page})`)
+    .with({ _tag: "GuestDmaUnmap" }, (c) => `GuestDmaUnmap(vm=${c.vm}, rid=${c.rid}, handle=${c.handle})`)
+    .with({ _tag: "DeviceDmaHandle" }, (c) => `DeviceDmaHandle(rid=${c.rid}, handle=${c.handle}, ${c.access})`)
+    .with({ _tag: "GuestTrustFlip" }, (c) => `GuestTrustFlip(vm=${c.vm}, rid=${c.rid})`)
     .with(
       { _tag: "GuestPageResponse" },
       (c) => `GuestPageResponse(vm=${c.vm}, rid=${c.rid}, pasid=${c.pasid}, prgi=${c.prgi})`,

@@ -83,6 +83,33 @@ const pasidCommands = (state: State, out: Array<Command>): void => {
       out.push({ _tag: "GuestPageResponse", vm: g.vm, rid: f.rid, pasid: f.pasid, prgi: f.prgi })
 }
 
+/** TDISP commands (seed thread 004): a confidential VM's pages, TDIs, DMA API and trust flips. */
+const tdispCommands = (state: State, out: Array<Command>): void => {
+  for (const vm of state.cvms)
+    state.memory.forEach((owner, page) => {
+      if (owner === vm)
+        out.push({ _tag: "GuestConvertPage", vm, page, to: state.privatePages[page] ? "shared" : "private" })
+    })
+  for (const fn of state.functions) {
+    if (fn.tdi === undefined || fn.owner === "host" || !state.cvms.includes(fn.owner)) continue
+    const vm = fn.owner
+    for (const request of ["LOCK_INTERFACE", "START_INTERFACE", "STOP_INTERFACE"] as const)
+      out.push({ _tag: "GuestTsmRequest", vm, rid: fn.rid, request })
+    for (const field of ["bme", "ats"] as const)
+      for (const value of [false, true]) out.push({ _tag: "HostWriteTdiConfig", rid: fn.rid, field, value })
+    state.memory.forEach((owner, page) => {
+      if (owner === vm) out.push({ _tag: "GuestDmaMap", vm, rid: fn.rid, page })
+    })
+    const handles = state.guests.find((g) => g.vm === vm)?.dma.find((d) => d.rid === fn.rid)?.handles ?? []
+    for (const h of handles) {
+      out.push({ _tag: "GuestDmaUnmap", vm, rid: fn.rid, handle: h.id })
+      for (const access of ["read", "write"] as const)
+        out.push({ _tag: "DeviceDmaHandle", rid: fn.rid, handle: h.id, access })
+    }
+    out.push({ _tag: "GuestTrustFlip", vm, rid: fn.rid })
+  }
+}
+
 /** The commands worth trying in `state`, deterministic for equal states. */
 export const enabled = (state: State): ReadonlyArray<Command> => {
   const out: Array<Command> = []
@@ -134,6 +161,7 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   }
 
   pasidCommands(state, out)
+  tdispCommands(state, out)
   for (const fn of state.functions) {
     if (fn.owner === "host") continue
     for (const iova of state.iovas) {

@@ -9,9 +9,10 @@ import { type FunctionOwner, formatIova, type HpaPage, type Iova, type Rid, type
 import type { Irte } from "./iommu/interrupt-remapping.ts"
 import { formatMessage, type Message } from "./interrupt/message.ts"
 import type { CapField, PasidPriBits } from "./pcie/pasid-pri.ts"
+import type { TdiState } from "./tdisp/tdi.ts"
 
 /** How a DMA reached memory: through the IOTLB, through a page walk, or as an ATS-translated request. */
-export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through"
+export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through" | "trusted"
 
 /** One observable fact. */
 export type Event =
@@ -59,6 +60,9 @@ export type Event =
       /** The PASID it carried, and whether it was a privileged (supervisor) request. */
       readonly pasid?: number
       readonly privileged?: boolean
+      /** The T bit of a TDI's request, and the DMA handle it went through. */
+      readonly t?: 0 | 1
+      readonly handle?: number
       readonly access: "read" | "write" | "execute"
       readonly iova: Iova
       readonly page: HpaPage
@@ -136,6 +140,36 @@ export type Event =
       readonly prgi: number
       readonly from: VmId
     }
+  | { readonly _tag: "PageConverted"; readonly vm: VmId; readonly page: HpaPage; readonly to: "private" | "shared" }
+  | {
+      readonly _tag: "TdiStateChanged"
+      readonly rid: Rid
+      readonly from: TdiState
+      readonly to: TdiState
+      readonly by: string
+    }
+  | { readonly _tag: "TdiConfigWritten"; readonly rid: Rid; readonly field: "bme" | "ats"; readonly value: boolean }
+  | {
+      readonly _tag: "DmaMapped"
+      readonly vm: VmId
+      readonly rid: Rid
+      readonly handle: number
+      readonly iova: Iova
+      readonly page: HpaPage
+      readonly mode: 0 | 1
+    }
+  | {
+      readonly _tag: "DmaUnmapped"
+      readonly vm: VmId
+      readonly rid: Rid
+      readonly handle: number
+      readonly iova: Iova
+      readonly page: HpaPage
+      /** The vIOMMU mappings the unmap removed. */
+      readonly removed: ReadonlyArray<{ readonly iova: Iova; readonly page: HpaPage }>
+    }
+  | { readonly _tag: "DriverRebound"; readonly vm: VmId; readonly rid: Rid; readonly unmapped: number }
+  | { readonly _tag: "TrustFlipped"; readonly vm: VmId; readonly rid: Rid; readonly handlesKept: number }
   | { readonly _tag: "SubdeviceAssigned"; readonly sub: string; readonly vm: VmId }
   | { readonly _tag: "PasidEntrySet"; readonly rid: Rid; readonly pasid: number; readonly did: number }
   | { readonly _tag: "BmeWritten"; readonly rid: Rid; readonly enable: boolean }
@@ -269,6 +303,23 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
       (e) =>
         `page group response from ${e.from} completed ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} (sent under ${e.groupSentUnder})`,
     )
+    .with({ _tag: "PageConverted" }, (e) => `${e.vm} converted page ${e.page} to ${e.to}`)
+    .with({ _tag: "TdiStateChanged" }, (e) => `TDI ${e.rid}: ${e.from} -> ${e.to} (${e.by})`)
+    .with({ _tag: "TdiConfigWritten" }, (e) => `host wrote ${e.rid} ${e.field}=${e.value ? 1 : 0}`)
+    .with(
+      { _tag: "DmaMapped" },
+      (e) => `${e.vm} dma_map(page ${e.page}) for ${e.rid} = handle ${e.handle} at ${formatIova(e.iova)} (T=${e.mode})`,
+    )
+    .with(
+      { _tag: "DmaUnmapped" },
+      (e) =>
+        `${e.vm} dma_unmap(handle ${e.handle}) for ${e.rid}${e.removed.length === 0 ? "" : `, removed vIOMMU ${e.removed.map((m) => `${formatIova(m.iova)} -> page ${m.page}`).join(", ")}`}`,
+    )
+    .with(
+      { _tag: "DriverRebound" },
+      (e) => `${e.vm} unbound the driver of ${e.rid} (${e.unmapped} handles unmapped) and bound it again`,
+    )
+    .with({ _tag: "TrustFlipped" }, (e) => `${e.rid} now sends T=1 (${e.handlesKept} T=0 handles kept)`)
     .with(
       { _tag: "PageResponseDropped" },
       (e) => `page group response from ${e.from} for ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} dropped: no such group`,

@@ -18,6 +18,8 @@ const byKey =
 /** The state before any command. */
 export const initialState = (topology: Topology): State => ({
   memory: [...topology.pages],
+  privatePages: topology.pages.map((o) => (topology.confidential ?? []).includes(o)),
+  cvms: [...(topology.confidential ?? [])].sort(),
   functions: [...topology.functions].sort(byKey((f) => f.rid)).map((f) => ({
     rid: f.rid,
     kind: f.kind,
@@ -28,6 +30,7 @@ export const initialState = (topology: Topology): State => ({
     msix: Array.from({ length: f.msix ?? 0 }, () => null),
     caps: f.pasidPri === true ? { pasidEnable: true, exec: true, priv: true, priEnable: true } : undefined,
     groups: [],
+    tdi: f.tdisp === true ? { state: "CONFIG_UNLOCKED" as const, locked: undefined, trust: 0 as const } : undefined,
   })),
   subdevices: [...(topology.subdevices ?? [])].sort(byKey((d) => d.id)).map((d) => ({
     id: d.id,
@@ -50,7 +53,7 @@ export const initialState = (topology: Topology): State => ({
     physicalPages: topology.pages.length,
   },
   host: { procedures: [], vcaps: [] },
-  guests: [...topology.vms].sort().map((vm) => ({ vm, capWrites: [], faults: [] })),
+  guests: [...topology.vms].sort().map((vm) => ({ vm, capWrites: [], faults: [], dma: [], viommu: [] })),
   iovas: [...topology.iovas].sort((a, b) => a - b),
   vectors: topology.vectors ?? 1,
   pasids: [...(topology.pasids ?? [])].sort((a, b) => a - b),

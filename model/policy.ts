@@ -43,6 +43,13 @@
  * - `priDrainOnTeardown`: `"drain"` (PASID teardown drains the page requests of the PASID — queued,
  *   delivered and outstanding — before freeing it, as Linux `intel_drain_pasid_prq` and iommufd's
  *   auto-response do) or `"skip"`.
+ * - `tdiErrorOnConfigChange`: `"enforced"` (a change of a TDI's locked configuration moves it to
+ *   ERROR, TDISP §11.2.6) or `"ignored"` (a device or TSM that fails to).
+ * - `trustFlip`: how a TDI's device moves from T=0 to T=1 (seed thread 004): `"forbidden"` (V1, as
+ *   Jason Gunthorpe asked), `"rebind"` (unbind the driver, unmap every handle, flip, rebind) or
+ *   `"in-flight"` (the driver stays bound and keeps its T=0 handles).
+ * - `trustedTranslation`: how T=1 requests are translated: `"viommu"` (the TVM's vIOMMU tables in
+ *   private memory) or `"window-all-private"` (no vIOMMU; the window rule with every IOVA private).
  *
  * @module
  */
@@ -64,6 +71,9 @@ export const PolicySchema = Schema.Struct({
   ),
   pfChangesWhileVfsAssigned: Schema.optionalKey(Schema.Literals(["refused", "allowed"])),
   priDrainOnTeardown: Schema.optionalKey(Schema.Literals(["drain", "skip"])),
+  tdiErrorOnConfigChange: Schema.optionalKey(Schema.Literals(["enforced", "ignored"])),
+  trustFlip: Schema.optionalKey(Schema.Literals(["forbidden", "rebind", "in-flight"])),
+  trustedTranslation: Schema.optionalKey(Schema.Literals(["viommu", "window-all-private"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -86,6 +96,9 @@ export const defaultPolicy: PolicyValues = {
   vfPasidCap: "emulated-iommu-enforced",
   pfChangesWhileVfsAssigned: "refused",
   priDrainOnTeardown: "drain",
+  tdiErrorOnConfigChange: "enforced",
+  trustFlip: "forbidden",
+  trustedTranslation: "viommu",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

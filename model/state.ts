@@ -22,6 +22,10 @@ import type { VendorSemantics } from "./vendor.ts"
 /** The whole platform. */
 export interface State {
   readonly memory: Memory
+  /** Per HPA page: private to its confidential VM (true) or shared (false). */
+  readonly privatePages: ReadonlyArray<boolean>
+  /** The confidential VMs (TVMs), sorted; constant. */
+  readonly cvms: ReadonlyArray<string>
   /** Sorted by RID. */
   readonly functions: ReadonlyArray<PcieFunction>
   /** ADIs and mdevs, sorted by id. */

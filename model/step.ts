@@ -11,6 +11,7 @@ import { Effect } from "effect"
 import type { Command, CommandTag } from "./command.ts"
 import { defect } from "./defect.ts"
 import { guestWriteBme } from "./guest/config-space.ts"
+import { convertPage, dmaMap, dmaUnmap, trustFlip } from "./guest/dma-api.ts"
 import { guestWriteInterruptEntry } from "./guest/interrupt-entries.ts"
 import { procedureByPid } from "./host/host.ts"
 import { advanceIrteProgramming, startIrteProgramming } from "./host/irte-programming.ts"
@@ -25,7 +26,9 @@ import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
 import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
 import { pageRequest, pasidRequest } from "./pcie/pasid-requests.ts"
+import { dmaThroughHandle } from "./pcie/trusted-dma.ts"
 import { Policy } from "./policy.ts"
+import { hostWriteTdiConfig, tsmRequest } from "./tdisp/tdi.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "./state.ts"
 import { Vendor } from "./vendor.ts"
 import { brokenInvariant } from "./well-formed.ts"
@@ -77,6 +80,13 @@ const handlers: Handlers = {
   DevicePageRequest: (_ctx, s, c) => pageRequest(s, c.rid, c.pasid, c.iova, c.prgi),
   HostRoutePageRequest: (_ctx, s) => routePageRequest(s),
   GuestPageResponse: (_ctx, s, c) => guestPageResponse(s, c.vm, c.rid, c.pasid, c.prgi),
+  GuestConvertPage: (_ctx, s, c) => convertPage(s, c.vm, c.page, c.to),
+  GuestTsmRequest: (_ctx, s, c) => tsmRequest(s, c.vm, c.rid, c.request),
+  HostWriteTdiConfig: (ctx, s, c) => hostWriteTdiConfig(ctx, s, c.rid, c.field, c.value),
+  GuestDmaMap: (ctx, s, c) => dmaMap(ctx, s, c.vm, c.rid, c.page),
+  GuestDmaUnmap: (ctx, s, c) => dmaUnmap(ctx, s, c.vm, c.rid, c.handle),
+  DeviceDmaHandle: (ctx, s, c) => dmaThroughHandle(ctx, s, c.rid, c.handle, c.access),
+  GuestTrustFlip: (ctx, s, c) => trustFlip(ctx, s, c.vm, c.rid),
   DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read"),
   DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write"),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),

@@ -28,6 +28,9 @@
  * functions may bind (default none); `prgis`: page request group indexes a device may use
  * (default 1).
  *
+ * Optional, for TDISP (seed thread 004): a function's `tdisp` (it has a TDI); `confidential`: the
+ * confidential VMs, whose pages start private.
+ *
  * @module
  */
 import { Schema } from "effect"
@@ -43,6 +46,7 @@ export const FunctionSpec = Schema.Struct({
   msix: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   hostContext: Schema.optionalKey(Schema.Literals(["blocked", "pass-through"])),
   pasidPri: Schema.optionalKey(Schema.Boolean),
+  tdisp: Schema.optionalKey(Schema.Boolean),
 })
 
 /** An ADI or mdev of the topology. */
@@ -67,6 +71,7 @@ const wellFormedTopology = (t: {
   readonly subdevices?: ReadonlyArray<SubdeviceSpec>
   readonly pages: ReadonlyArray<string>
   readonly iovas: ReadonlyArray<number>
+  readonly confidential?: ReadonlyArray<string>
 }): true | string => {
   if (!distinct(t.vms)) return "VM ids must be distinct"
   if (!distinct(t.functions.map((f) => f.rid))) return "function RIDs must be distinct"
@@ -78,6 +83,7 @@ const wellFormedTopology = (t: {
     if (f.kind === "vf" && f.pasidPri === true) return `VF ${f.rid} cannot implement PASID/PRI: only its PF does`
   }
   for (const o of t.pages) if (o !== "free" && o !== "host" && !t.vms.includes(o)) return `page owner ${o} is not a VM`
+  for (const vm of t.confidential ?? []) if (!t.vms.includes(vm)) return `confidential VM ${vm} is not a VM`
   const subs = t.subdevices ?? []
   if (!distinct(subs.map((d) => d.id))) return "sub-device ids must be distinct"
   for (const d of subs) {
@@ -98,6 +104,7 @@ export const Topology = Schema.Struct({
   irtes: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))),
   pasids: Schema.optionalKey(Schema.Array(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))),
   prgis: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  confidential: Schema.optionalKey(Schema.Array(VmId)),
   vectors: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
 }).check(Schema.makeFilter(wellFormedTopology))
 /** A scenario's topology. */

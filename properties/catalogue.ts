@@ -5,9 +5,11 @@
  */
 import { atcCoherence } from "./atc-coherence.ts"
 import { capabilityCoherence } from "./capability-coherence.ts"
+import { dmaHandleCoherence } from "./dma-handle-coherence.ts"
 import { dmaIsolation } from "./dma-isolation.ts"
 import { interruptIsolation } from "./interrupt-isolation.ts"
 import { priRouting } from "./pri-routing.ts"
+import { trustIsolation } from "./trust-isolation.ts"
 import type { Property } from "./property.ts"
 
 /** Every property, in report order. */
@@ -15,8 +17,10 @@ export const properties: ReadonlyArray<Property> = [
   dmaIsolation,
   interruptIsolation,
   priRouting,
+  trustIsolation,
   atcCoherence,
   capabilityCoherence,
+  dmaHandleCoherence,
 ]
 
 /** The ids of every property. */

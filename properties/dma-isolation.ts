@@ -21,6 +21,7 @@ const pathWords = {
   walk: "a page walk",
   translated: "its ATC (translated request)",
   "pass-through": "an untranslated (physical) address",
+  trusted: "the trusted (T=1) translation",
 } as const
 
 /** The `dma-isolation` property. */

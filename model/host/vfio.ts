@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { formatIova, type HpaPage, type Iova, type Rid, type VmId } from "../ids.ts"
+import { formatIova, type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
 import { type ContextEntry, setContext } from "../iommu/context.ts"
 import { ALLOW_ALL, setPasidEntry } from "../iommu/pasid-table.ts"
 import { setPte, walk } from "../iommu/domain.ts"
@@ -109,9 +109,12 @@ export const assignSubdevice = (ctx: StepContext, state: State, sub: string, vm:
 }
 
 /**
- * `HostMapIova { vm, iova, page }`: writes the PTE. Rejected when the page is not the VM's, the
- * IOVA is already mapped, or an unmap of it is still in flight (the IOVA is not reusable until
- * `VFIO_IOMMU_UNMAP_DMA` has returned).
+ * `HostMapIova { vm, iova, page }`: writes the PTE. Rejected when the page is not the VM's, is a
+ * confidential VM's private page (host-controlled tables may map only shared pages, seed thread
+ * 004), the IOVA is already mapped, or an unmap of it is still in flight (the IOVA is not reusable
+ * until `VFIO_IOMMU_UNMAP_DMA` has returned). A VMM maps guest RAM at IOVA = GPA; the model names a
+ * page's GPA by its frame number (page p at p × 4 KiB) and holds confidential VMs to it, since
+ * their DMA API hands the device GPAs.
  */
 export const mapIova = (state: State, vm: VmId, iova: Iova, page: HpaPage): StepResult => {
   const domain = domainOfVm(state.iommu, vm)
@@ -119,6 +122,15 @@ export const mapIova = (state: State, vm: VmId, iova: Iova, page: HpaPage): Step
   if (!state.iovas.includes(iova)) return unchanged(state, rejected(`${formatIova(iova)} is outside the IOVA space`))
   const owner = pageOwner(state.memory, page)
   if (owner !== vm) return unchanged(state, rejected(`page ${page} is ${owner ?? "not present"}, not ${vm}'s`))
+  if (state.privatePages[page] === true)
+    return unchanged(state, rejected(`page ${page} is private to ${vm}: host tables may map only shared pages`))
+  if (state.cvms.includes(vm) && iova !== page * PAGE_SIZE)
+    return unchanged(
+      state,
+      rejected(
+        `${vm} is confidential: the VMM maps its shared pages at their GPA (page ${page} at ${formatIova(page * PAGE_SIZE)})`,
+      ),
+    )
   if (walk(domain, iova) !== undefined) return unchanged(state, rejected(`${formatIova(iova)} is already mapped`))
   if (procedureByPid(state.host, unmapPid(vm, iova)) !== undefined)
     return unchanged(state, rejected(`an unmap of ${formatIova(iova)} is in flight`))

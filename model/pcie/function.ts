@@ -8,6 +8,7 @@
 import type { FunctionOwner, Rid } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import type { AtsState } from "./ats.ts"
+import type { Tdi } from "../tdisp/tdi.ts"
 import type { OutstandingGroup, PasidPriBits } from "./pasid-pri.ts"
 
 /** Physical function or SR-IOV virtual function. */
@@ -33,6 +34,8 @@ export interface PcieFunction {
   readonly caps: PasidPriBits | undefined
   /** Page request groups sent and not yet answered, oldest first. */
   readonly groups: ReadonlyArray<OutstandingGroup>
+  /** The TDI of a TDISP-capable function, with the device's trust mode. */
+  readonly tdi: Tdi | undefined
 }
 
 /** Index of the function with `rid` in a RID-sorted array, or -1. */
