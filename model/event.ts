@@ -169,7 +169,13 @@ export type Event =
       readonly removed: ReadonlyArray<{ readonly iova: Iova; readonly page: HpaPage }>
     }
   | { readonly _tag: "DriverRebound"; readonly vm: VmId; readonly rid: Rid; readonly unmapped: number }
-  | { readonly _tag: "TrustFlipped"; readonly vm: VmId; readonly rid: Rid; readonly handlesKept: number }
+  | {
+      readonly _tag: "TrustFlipped"
+      readonly vm: VmId
+      readonly rid: Rid
+      readonly to: 0 | 1
+      readonly handlesKept: number
+    }
   | { readonly _tag: "SubdeviceAssigned"; readonly sub: string; readonly vm: VmId }
   | { readonly _tag: "PasidEntrySet"; readonly rid: Rid; readonly pasid: number; readonly did: number }
   | { readonly _tag: "BmeWritten"; readonly rid: Rid; readonly enable: boolean }
@@ -319,7 +325,10 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
       { _tag: "DriverRebound" },
       (e) => `${e.vm} unbound the driver of ${e.rid} (${e.unmapped} handles unmapped) and bound it again`,
     )
-    .with({ _tag: "TrustFlipped" }, (e) => `${e.rid} now sends T=1 (${e.handlesKept} T=0 handles kept)`)
+    .with(
+      { _tag: "TrustFlipped" },
+      (e) => `${e.vm}'s driver of ${e.rid} now uses T=${e.to} DMA ops (${e.handlesKept} handles kept)`,
+    )
     .with(
       { _tag: "PageResponseDropped" },
       (e) => `page group response from ${e.from} for ${e.rid} PASID ${e.pasid} PRGI ${e.prgi} dropped: no such group`,

@@ -36,6 +36,8 @@ const safeSibling: Readonly<Record<string, string | PolicyInput>> = {
   "vf-pasid-emulated-unenforced": "vf-pasid-emulated-iommu-enforced",
   "vf-pasid-pf-disables-while-assigned": "vf-pasid-emulated-iommu-enforced",
   "pri-teardown-no-drain": "pri-teardown-drain",
+  "tdisp-flip-in-flight": "tdisp-flip-by-rebind",
+  "tdisp-config-change-ignored": { tdiErrorOnConfigChange: "enforced" },
 }
 
 describe.each(safe.map((s) => [s.id, s] as const))("safe scenario %s", (_id, s) => {
@@ -56,7 +58,7 @@ describe.each(safe.map((s) => [s.id, s] as const))("safe scenario %s", (_id, s) 
 
 describe.each(unsafe.map((s) => [s.id, s] as const))("unsafe scenario %s", (id, s) => {
   it("is found, shrunk to the shortest length, and clean under its safe sibling", () => {
-    const result = search(s, { runs: 1500, seed: 20261121, maxSteps: 100, properties, now })
+    const result = search(s, { runs: 3000, seed: 20261121, maxSteps: 100, properties, now })
     const violated = result.violations.map((v) => v.property)
     expect(matchesExpectation(s.expected, violated), `violated: ${violated.join(", ") || "none"}`).toBe(true)
     const longest = Math.max(...result.violations.map((v) => v.commands.length))

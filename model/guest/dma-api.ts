@@ -17,7 +17,7 @@
  *   `trustFlip`: `"in-flight"` (the driver stays bound, its DMA ops switch, its T=0 handles live
  *   on), `"rebind"` (the driver is unbound and every handle unmapped, the device flips, the driver
  *   is bound again) or `"forbidden"` (rejected, Jason Gunthorpe: "I'd be happy if V1 forbade the
- *   above entirely").
+ *   above entirely"). STOP_INTERFACE of a T=1 TDI flips it back to T=0 under the same policy.
  * Handles are numbered from 1, each the lowest free number.
  *
  * @module
@@ -25,6 +25,7 @@
 import { PAGE_SIZE, type HpaPage, type Rid, type VmId } from "../ids.ts"
 import { ok, rejected } from "../outcome.ts"
 import { functionIndex, updateFunction } from "../pcie/function.ts"
+import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { type DmaHandle, type Guest, putGuest } from "./guest.ts"
 
@@ -125,6 +126,38 @@ export const dmaUnmap = (ctx: StepContext, state: State, vm: VmId, rid: Rid, id:
   }
 }
 
+/**
+ * Switches the driver of `rid` to the DMA ops of trust mode `to`, as policy `trustFlip` says:
+ * `"rebind"` unbinds the driver first (every handle unmapped, their vIOMMU mappings cleared) and
+ * binds it again; `"in-flight"` keeps every handle as it is. Used by the flip to T=1 and by
+ * STOP_INTERFACE of a T=1 TDI (the flip back to T=0).
+ */
+export const flipDriver = (
+  ctx: StepContext,
+  state: State,
+  vm: VmId,
+  rid: Rid,
+  to: 0 | 1,
+): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
+  const guest = state.guests.find((g) => g.vm === vm)
+  if (guest === undefined) return { state, events: [] }
+  const dma = dmaOf(guest, rid)
+  const rebind = ctx.policy.trustFlip === "rebind"
+  const dropped = new Set(dma.handles.filter((h) => h.mode === 1).map((h) => h.iova))
+  const next: Guest = withDma(
+    rebind ? { ...guest, viommu: guest.viommu.filter((m) => !dropped.has(m.iova)) } : guest,
+    rid,
+    { rid, mode: to, handles: rebind ? [] : dma.handles },
+  )
+  return {
+    state: { ...state, guests: putGuest(state.guests, next) },
+    events: [
+      ...(rebind ? [{ _tag: "DriverRebound" as const, vm, rid, unmapped: dma.handles.length }] : []),
+      { _tag: "TrustFlipped" as const, vm, rid, to, handlesKept: rebind ? 0 : dma.handles.length },
+    ],
+  }
+}
+
 /** `GuestTrustFlip { vm, rid }` (see the module doc). Rejected unless the TDI is RUN with the device at T=0. */
 export const trustFlip = (ctx: StepContext, state: State, vm: VmId, rid: Rid): StepResult => {
   const c = context(state, vm, rid)
@@ -134,19 +167,13 @@ export const trustFlip = (ctx: StepContext, state: State, vm: VmId, rid: Rid): S
   if (tdi === undefined || tdi.state !== "RUN") return unchanged(state, rejected(`${rid}'s TDI is not in RUN`))
   if (tdi.trust === 1) return unchanged(state, rejected(`${rid} already sends T=1`))
   if (ctx.policy.trustFlip === "forbidden") return unchanged(state, rejected("flipping a bound device is forbidden"))
-  const dma = dmaOf(c.guest, rid)
-  const rebind = ctx.policy.trustFlip === "rebind"
-  const guest = withDma(c.guest, rid, { rid, mode: 1, handles: rebind ? [] : dma.handles })
+  const flipped = flipDriver(ctx, state, vm, rid, 1)
   return {
     state: {
-      ...state,
-      functions: updateFunction(state.functions, index, (f) => ({ ...f, tdi: { ...tdi, trust: 1 } })),
-      guests: putGuest(state.guests, guest),
+      ...flipped.state,
+      functions: updateFunction(flipped.state.functions, index, (f) => ({ ...f, tdi: { ...tdi, trust: 1 } })),
     },
     outcome: ok,
-    events: [
-      ...(rebind ? [{ _tag: "DriverRebound" as const, vm, rid, unmapped: dma.handles.length }] : []),
-      { _tag: "TrustFlipped", vm, rid, handlesKept: rebind ? 0 : dma.handles.length },
-    ],
+    events: flipped.events,
   }
 }

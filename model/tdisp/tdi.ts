@@ -8,7 +8,8 @@
  * MSI-X table) while CONFIG_LOCKED or RUN moves the TDI to ERROR (§11.2.6), where it must not issue
  * T=1 requests. Policy `tdiErrorOnConfigChange: "ignored"` models a device or TSM that fails to.
  * Only in RUN may the TDI's T=1 requests reach the TVM's private memory; the device's trust mode
- * (T=0 or T=1) changes only by a trust flip (`model/guest/dma-api.ts`).
+ * (T=0 or T=1) changes by a trust flip (`model/guest/dma-api.ts`), and back to T=0 by
+ * STOP_INTERFACE, which the driver's DMA ops then follow as the policy `trustFlip` says.
  *
  * @module
  */
@@ -16,6 +17,7 @@ import type { Rid, VmId } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import { ok, rejected } from "../outcome.ts"
 import { functionIndex, type PcieFunction, updateFunction } from "../pcie/function.ts"
+import { flipDriver } from "../guest/dma-api.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 
 /** A TDI state (TDISP §11.2.2). */
@@ -51,7 +53,7 @@ export const configChanged = (fn: PcieFunction): boolean =>
  * `GuestTsmRequest { vm, rid, request }`: the TVM asks the TSM to move its TDI. Rejected (a TDISP
  * error response) for a function that is not the VM's TDI or a request not allowed in its state.
  */
-export const tsmRequest = (state: State, vm: VmId, rid: Rid, request: TsmRequest): StepResult => {
+export const tsmRequest = (ctx: StepContext, state: State, vm: VmId, rid: Rid, request: TsmRequest): StepResult => {
   const index = functionIndex(state.functions, rid)
   const fn = state.functions[index]
   if (fn?.tdi === undefined || fn.owner !== vm)
@@ -69,11 +71,13 @@ export const tsmRequest = (state: State, vm: VmId, rid: Rid, request: TsmRequest
           : undefined
         : { state: "CONFIG_UNLOCKED", locked: undefined, trust: 0 }
   if (next === undefined) return unchanged(state, rejected(`${request} not allowed in ${tdi.state}`))
-  return {
-    state: { ...state, functions: updateFunction(state.functions, index, (f) => ({ ...f, tdi: next })) },
-    outcome: ok,
-    events: [{ _tag: "TdiStateChanged", rid, from: tdi.state, to: next.state, by: request }],
-  }
+  const stopped: State = { ...state, functions: updateFunction(state.functions, index, (f) => ({ ...f, tdi: next })) }
+  const changed = { _tag: "TdiStateChanged" as const, rid, from: tdi.state, to: next.state, by: request }
+  if (tdi.trust === 0 || next.trust === 1) return { state: stopped, outcome: ok, events: [changed] }
+  // STOP_INTERFACE of a T=1 device is the flip in reverse (T=1 -> T=0): the driver's DMA ops follow
+  // the device, with the same discipline as the forward flip (see `model/guest/dma-api.ts`).
+  const back = flipDriver(ctx, stopped, vm, rid, 0)
+  return { state: back.state, outcome: ok, events: [...back.events, changed] }
 }
 
 /**
