@@ -1,14 +1,14 @@
 /**
  * The part of the state a step changed, as lines `path: old → new` (STYLE.md: replay prints "the
- * state that changed at each step", a diff, not the whole state). Collections keyed by RID, DID or
- * pid are compared element by element under their key; IOVAs print in hex.
+ * state that changed at each step", a diff, not the whole state). Collections keyed by RID, DID,
+ * pid, VM or handle id are compared element by element under their key; IOVAs print in hex.
  *
  * @module
  */
 import { formatIova } from "../model/ids.ts"
 import type { State } from "../model/state.ts"
 
-const KEYS = ["rid", "pid", "did"] as const
+const KEYS = ["rid", "pid", "did", "vm", "id"] as const
 
 const show = (v: unknown): string =>
   v === undefined ? "—" : JSON.stringify(v, (k, x) => (k === "iova" && typeof x === "number" ? formatIova(x) : x))
