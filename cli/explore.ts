@@ -18,17 +18,16 @@
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { encodeCounterexample, FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
+import { FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
 import { explore } from "../drivers/exhaustive/bfs.ts"
 import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
 import { properties } from "../properties/catalogue.ts"
 import { renderTable } from "../reports/table.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
 import type { Expectation, Scenario } from "../scenarios/scenario.ts"
+import { writeCounterexample } from "./outputs.ts"
 import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
 import { loadScenarios } from "./verify.ts"
 import { version } from "./version.ts"
@@ -67,23 +66,17 @@ export const exploreScenario = (
 ): ExploreReport => {
   const r = explore(iovcheckModel(scenario, properties), { ...bounds, now: () => performance.now() })
   const violations = r.violations.map((v) => {
-    const dir = join(bounds.out, scenario.id)
-    const file = join(dir, `${v.property}.json`)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      file,
-      encodeCounterexample({
-        format: "iovcheck-counterexample",
-        formatVersion: FORMAT_VERSION,
-        iovcheckVersion: version,
-        scenario,
-        driver: "explore",
-        property: v.property,
-        stepIndex: v.commands.length - 1,
-        message: v.message,
-        commands: v.commands,
-      }),
-    )
+    const file = writeCounterexample(bounds.out, {
+      format: "iovcheck-counterexample",
+      formatVersion: FORMAT_VERSION,
+      iovcheckVersion: version,
+      scenario,
+      driver: "explore",
+      property: v.property,
+      stepIndex: v.commands.length - 1,
+      message: v.message,
+      commands: v.commands,
+    })
     return { property: v.property, length: v.commands.length, file, message: v.message }
   })
   const exhausted = r.stoppedBy === "exhausted"

@@ -6,10 +6,13 @@
  * @module
  */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect } from "effect"
+import { Console, Effect, Exit } from "effect"
 import { CliOutput, Command } from "effect/cli"
 import { exploreCommand } from "./explore.ts"
+import { fuzzCommand } from "./fuzz.ts"
+import { mergeCommand } from "./merge.ts"
 import { replayCommand } from "./replay.ts"
+import { reportCommand } from "./report.ts"
 import { scenariosCommand } from "./scenarios.ts"
 import { ExitCode, exitWith } from "./usage-error.ts"
 import { verifyCommand } from "./verify.ts"
@@ -17,7 +20,15 @@ import { version } from "./version.ts"
 
 const iovcheck = Command.make("iovcheck").pipe(
   Command.withDescription("Property-based verification of I/O virtualization isolation and coherence"),
-  Command.withSubcommands([verifyCommand, exploreCommand, replayCommand, scenariosCommand]),
+  Command.withSubcommands([
+    verifyCommand,
+    exploreCommand,
+    fuzzCommand,
+    mergeCommand,
+    replayCommand,
+    reportCommand,
+    scenariosCommand,
+  ]),
 )
 
 /** Parse errors as one line on stderr instead of effect/cli's help page; help and version as usual. */
@@ -39,4 +50,10 @@ const program = Command.runWith(iovcheck, { version })(process.argv.slice(2)).pi
   Effect.provide(NodeServices.layer),
 )
 
-NodeRuntime.runMain(program, { disableErrorReporting: true })
+// A command that handles SIGINT/SIGTERM itself (fuzz) sets its exit code before the runtime's
+// interruption lands; that code wins over the runtime's 130.
+NodeRuntime.runMain(program, {
+  disableErrorReporting: true,
+  teardown: (exit, onExit) =>
+    onExit(typeof process.exitCode === "number" ? process.exitCode : Exit.isSuccess(exit) ? 0 : 130),
+})

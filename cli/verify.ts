@@ -2,18 +2,17 @@
  * `iovcheck verify [--scenario ID_OR_FILE]... [--runs N] [--seed N] [--max-steps N] [--out DIR] [--json]`
  *
  * Searches each scenario (default: the whole catalogue) with the random driver, writes one
- * counterexample file per violated property to `OUT/<scenario>/<property>.json`, and prints the
- * verdict table (or, with `--json`, the document of `reports/verify-report.ts`). Exit 0 when every
+ * counterexample file per violated property to `OUT/<scenario>/<property>.json` (with `.md` and
+ * `.html` reports beside it) and the run's `summary.json`, `summary.md` and `junit.xml`, and prints
+ * the verdict table (or, with `--json`, the document of `reports/verify-report.ts`). Exit 0 when every
  * verdict matches its expectation (a scenario without one: when it is safe), 1 otherwise, 2 on bad
  * usage or input.
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs"
-import { join } from "node:path"
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { encodeCounterexample, FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
+import { FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
 import { search } from "../drivers/random.ts"
 import { properties } from "../properties/catalogue.ts"
 import {
@@ -24,6 +23,7 @@ import {
 } from "../reports/verify-report.ts"
 import { catalogue, resolveScenario, ScenarioError } from "../scenarios/catalogue.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
+import { writeCounterexample, writeSummary } from "./outputs.ts"
 import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
 import { version } from "./version.ts"
 
@@ -52,25 +52,19 @@ const verifyScenario = (
 ): ScenarioReport => {
   const result = search(scenario, { ...options, properties, now: () => performance.now() })
   const violations = result.violations.map((v) => {
-    const dir = join(options.out, scenario.id)
-    const file = join(dir, `${v.property}.json`)
-    mkdirSync(dir, { recursive: true })
-    writeFileSync(
-      file,
-      encodeCounterexample({
-        format: "iovcheck-counterexample",
-        formatVersion: FORMAT_VERSION,
-        iovcheckVersion: version,
-        scenario,
-        driver: "random",
-        seed: v.seed,
-        path: v.path,
-        property: v.property,
-        stepIndex: v.stepIndex,
-        message: v.message,
-        commands: v.commands,
-      }),
-    )
+    const file = writeCounterexample(options.out, {
+      format: "iovcheck-counterexample",
+      formatVersion: FORMAT_VERSION,
+      iovcheckVersion: version,
+      scenario,
+      driver: "random",
+      seed: v.seed,
+      path: v.path,
+      property: v.property,
+      stepIndex: v.stepIndex,
+      message: v.message,
+      commands: v.commands,
+    })
     return {
       property: v.property,
       firstFoundMs: Math.round(v.firstFoundMs * 10) / 10,
@@ -135,6 +129,7 @@ export const verifyCommand = Command.make(
           )
       }
       const report: VerifyReport = { iovcheck: version, seed, scenarios: reports }
+      writeSummary(flags.out, "iovcheck verify", report, reports)
       yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report))
       if (!flags.json && reports.some((r) => r.violations.length > 0))
         yield* Console.log(`\ncounterexamples in ${flags.out}/; * = not 1-minimal`)

@@ -13,7 +13,8 @@
  * Replay runs `commands`, never the seed, so a file stays valid when generators change. `property`
  * is a property id, or `"model-defect"` for a defect of the model found with this trace. `driver`
  * is `"random"` (with the fast-check `seed` and `path`) or `"explore"` (a shortest counterexample
- * from breadth-first search; no seed).
+ * from breadth-first search; no seed). `status` (optional) records a corpus file's verdict: `"open"`
+ * (default: the violation must still reproduce) or `"fixed"` (the trace must now run clean).
  *
  * @module
  */
@@ -43,6 +44,7 @@ export const CounterexampleFile = Schema.Struct({
   stepIndex: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   message: Schema.String,
   commands: Schema.Array(Command),
+  status: Schema.optionalKey(Schema.Literals(["open", "fixed"])),
 }).check(
   Schema.makeFilter((f: { readonly stepIndex: number; readonly commands: ReadonlyArray<unknown> }) =>
     f.stepIndex < f.commands.length

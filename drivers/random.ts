@@ -43,6 +43,16 @@ export interface SearchOptions {
   readonly properties: ReadonlyArray<Property>
   /** Milliseconds since an origin, for `firstFoundMs`; the CLI passes `performance.now`. */
   readonly now: () => number
+  /** Whether to shrink what is found (default true); without, a violation keeps its raw trace. */
+  readonly shrink?: boolean
+  /** Stop at the first violation found (default false: look for every property). */
+  readonly firstOnly?: boolean
+  /**
+   * Let fast-check shrink the generated choices before iovcheck's shrinkers (default true). Its
+   * shrinking of long choice arrays can take many runs; `fuzz` turns it off and relies on
+   * iovcheck's shrinkers alone.
+   */
+  readonly fastCheckShrink?: boolean
 }
 
 /** A violation found and shrunk. */
@@ -55,6 +65,8 @@ export interface Violation extends Finding {
   readonly oneMinimal: boolean
   /** Milliseconds of searching (shrinking of earlier findings excluded) to the first trace that violated it. */
   readonly firstFoundMs: number
+  /** Whether the trace fast-check found was a swarm trace (a subset of command kinds). */
+  readonly swarm: boolean
   /** fast-check seed and counterexample path of the pass that found it. */
   readonly seed: number
   readonly path: string
@@ -67,6 +79,8 @@ export interface SearchResult {
   /** Commands executed, all traces. */
   readonly commands: number
   readonly elapsedMs: number
+  /** Of `elapsedMs`, the time spent shrinking found violations. */
+  readonly shrinkMs: number
   /** In the order found; a model defect is reported with property `"model-defect"`. */
   readonly violations: ReadonlyArray<Violation>
 }
@@ -156,7 +170,12 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
         firstSeen.set(result.finding.property, options.now() - started - shrinkingMs)
       return false
     })
-    const details = fc.check(property, { seed: options.seed, numRuns: options.runs })
+    const shrink = options.shrink !== false
+    const details = fc.check(property, {
+      seed: options.seed,
+      numRuns: options.runs,
+      endOnFailure: !shrink || options.fastCheckShrink === false,
+    })
     if (!details.failed || details.counterexample === null) break
     const shrinkStarted = options.now()
     const [generated] = details.counterexample
@@ -172,7 +191,7 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
     }
     const targetProperty = target[0]
     const shrunk =
-      targetProperty === undefined
+      targetProperty === undefined || !shrink
         ? found.commands
         : shrinkTrace(found.commands, fails, idDomains(scenario.topology), { scenario, property: targetProperty })
     const final = runSync(services, initial, fromList(shrunk), finding.property === MODEL_DEFECT ? [] : target)
@@ -182,12 +201,13 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       fastCheckLength: found.commands.length,
       oneMinimal: finding.property === MODEL_DEFECT ? false : isOneMinimal(final.commands, fails),
       firstFoundMs: firstSeen.get(finding.property) ?? 0,
+      swarm: generated.swarm % 2 === 1,
       seed: details.seed,
       path: details.counterexamplePath ?? "",
     })
     shrinkingMs += options.now() - shrinkStarted
-    if (finding.property === MODEL_DEFECT) break
+    if (finding.property === MODEL_DEFECT || options.firstOnly === true) break
     remaining = remaining.filter((p) => p.id !== finding.property)
   }
-  return { runs, commands, elapsedMs: options.now() - started, violations }
+  return { runs, commands, elapsedMs: options.now() - started, shrinkMs: shrinkingMs, violations }
 }

@@ -39,3 +39,49 @@ describe("expectations", () => {
     expect(matchesExpectation({ violates: ["atc-coherence"] }, [])).toBe(false)
   })
 })
+
+describe("counterexample and run reports", () => {
+  it("render the trace as a table, self-contained HTML, and JUnit with one case per scenario × property", async () => {
+    const { counterexampleHtml, counterexampleMarkdown } = await import("./counterexample-report.ts")
+    const { summaryJunit } = await import("./run-summary.ts")
+    const { replay } = await import("../drivers/replay.ts")
+    const { propertyIds } = await import("../properties/catalogue.ts")
+    const s = scenario("sriov-ats-no-atc-invalidation")
+    const file = {
+      format: "iovcheck-counterexample" as const,
+      formatVersion: 1 as const,
+      iovcheckVersion: "0.1.0",
+      scenario: s,
+      driver: "explore" as const,
+      property: "atc-coherence",
+      stepIndex: 5,
+      message: "m",
+      commands: [
+        { _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" },
+        { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
+        { _tag: "DeviceTranslationRequest", rid: "01:00.1", iova: 0x1000 },
+        { _tag: "HostUnmapIova", vm: "vm1", iova: 0x1000 },
+        { _tag: "HostAdvance", pid: "unmap:vm1:0x1000" },
+        { _tag: "HostAdvance", pid: "unmap:vm1:0x1000" },
+      ] as const,
+    }
+    const result = replay(file)
+    const markdown = counterexampleMarkdown(file, result)
+    expect(markdown).toContain("| # | actor | command | outcome | events | state changed |")
+    expect(markdown).toContain("**VIOLATION** atc-coherence")
+    const html = counterexampleHtml(file, result)
+    expect(html).toContain("<table>")
+    expect(html).not.toMatch(/(src|href)=/)
+    expect(html).toContain("Outside an unmap still in flight")
+    const junit = summaryJunit("t", [
+      {
+        id: s.id,
+        expected: s.expected ?? null,
+        asExpected: false,
+        violations: [{ property: "atc-coherence", message: "m", file: "f" }],
+      },
+    ])
+    expect(junit.match(/<testcase /g)?.length).toBe(propertyIds.length)
+    expect(junit).toContain('failures="1"')
+  })
+})

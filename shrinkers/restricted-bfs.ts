@@ -1,8 +1,7 @@
 /**
  * Shortening by restricted breadth-first search: look for a strictly shorter trace that violates
  * the same property, exploring from the initial state with only the command kinds the current
- * trace uses (a swarm of its own kinds), up to one command less than the trace, within a state
- * budget. BFS order makes what it finds a shortest trace of that restricted model; it is a real
+ * trace uses (a swarm of its own kinds), up to the trace's length, within a state budget. BFS order makes what it finds a shortest trace of that restricted model; it is a real
  * trace of the full model, so the result is still a counterexample. This reaches what delta
  * debugging cannot: a shorter trace that is not a sub-list of the current one (e.g. the attacker
  * and victim VMs trading roles).
@@ -20,7 +19,11 @@ import type { Scenario } from "../scenarios/scenario.ts"
 /** Distinct states the search may visit before it gives up and keeps the trace it has. */
 export const RESTRICTED_BFS_BUDGET = 200_000
 
-/** A shortest trace among the current trace's command kinds, if shorter than `trace`; else `trace`. */
+/**
+ * The first shortest trace (in BFS order) among the current trace's command kinds when it is no
+ * longer than `trace`; else `trace`. Returning the BFS's own trace even at equal length also makes
+ * the result canonical: traces of one bug that use the same kinds end up identical.
+ */
 export const shortenByRestrictedBfs = (
   trace: ReadonlyArray<Command>,
   scenario: Scenario,
@@ -34,7 +37,7 @@ export const shortenByRestrictedBfs = (
     ...model,
     enabled: (s: Parameters<typeof model.enabled>[0]) => model.enabled(s).filter((c) => kinds.has(c._tag)),
   }
-  const r = explore(restricted, { depth: trace.length - 1, maxStates: budget, now: () => 0 })
+  const r = explore(restricted, { depth: trace.length, maxStates: budget, now: () => 0 })
   const found = r.violations.find((v) => v.property === property.id)
-  return found !== undefined && found.commands.length < trace.length ? found.commands : trace
+  return found !== undefined && found.commands.length <= trace.length ? found.commands : trace
 }

@@ -1,0 +1,311 @@
+/**
+ * `npm run bench`: the figures users compare, in one run on one machine (issue 9), printed as
+ * Markdown tables and written to `OUT/bench-results.json` (default OUT: `bench-out`). Timings are
+ * tinybench medians (p50) with min and max over several repetitions.
+ *
+ * 1. Random driver throughput per scenario family, property checks included, against fast-check's
+ *    own `fc.modelRun` on a trivial counter model (the framework ceiling).
+ * 2. Where a random trace's time goes: generation, `step`, property checks, shrinking.
+ * 3. Explorer throughput: 2PC with 7 resource managers and the largest iovcheck scenario, memory
+ *    per stored state, against a plain-JS BFS of the same 2PC model.
+ * 4. Time to first counterexample per unsafe catalogue scenario: median over 10 seeds; shrink time.
+ * 5. Fuzz scaling: commands per second with 1 and with 2 worker threads.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus } from "node:os"
+import { join } from "node:path"
+import { Worker } from "node:worker_threads"
+import { Effect } from "effect"
+import fc from "fast-check"
+import { Bench } from "tinybench"
+import { explore } from "../drivers/exhaustive/bfs.ts"
+import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
+import { twoPhaseCommit } from "../drivers/exhaustive/two-phase-commit.ts"
+import { fromChoices, search } from "../drivers/random.ts"
+import { runTrace } from "../drivers/run-trace.ts"
+import { initialState } from "../model/init.ts"
+import { properties } from "../properties/catalogue.ts"
+import { renderTable } from "../reports/table.ts"
+import { catalogue } from "../scenarios/catalogue.ts"
+import { type Scenario, scenarioContext } from "../scenarios/scenario.ts"
+import { plainTwoPhaseBfs } from "./two-phase-commit-plain.ts"
+
+const out = process.argv.includes("--out")
+  ? (process.argv[process.argv.indexOf("--out") + 1] ?? "bench-out")
+  : "bench-out"
+const now = () => performance.now()
+const scenarios = catalogue()
+const byId = (id: string): Scenario => scenarios.find((s) => s.id === id) as Scenario
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits
+const fmt = (x: number) => x.toLocaleString("en-US", { maximumFractionDigits: 0 })
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length === 0 ? 0 : ((s[(s.length - 1) >> 1] as number) + (s[s.length >> 1] as number)) / 2
+}
+
+/** Runs `work` (returning a count) under tinybench; gives count per second at the median, min and max latency. */
+const rate = async (name: string, work: () => number, iterations = 5) => {
+  let count = 0
+  const bench = new Bench({ iterations, time: 0, warmupIterations: 1, warmupTime: 0 })
+  bench.add(name, () => {
+    count = work()
+  })
+  await bench.run()
+  const latency = bench.tasks[0]?.result
+  const stats = latency !== undefined && "latency" in latency ? latency.latency : undefined
+  const p50 = stats?.p50 ?? Number.NaN
+  return {
+    perSecond: round((count / p50) * 1000),
+    minPerSecond: round((count / (stats?.max ?? p50)) * 1000),
+    maxPerSecond: round((count / (stats?.min ?? p50)) * 1000),
+    count,
+    medianMs: round(p50, 1),
+  }
+}
+
+const results: Record<string, unknown> = {
+  machine: { cpus: cpus().length, model: cpus()[0]?.model, node: process.version, date: new Date().toISOString() },
+}
+
+// 1. Random driver throughput
+const families = [
+  ["foundation (SR-IOV ATS)", "sriov-ats-strict"],
+  ["interrupts (SIOV/IMS)", "siov-ims-host-managed"],
+  ["PASID/PRI", "vf-pasid-emulated-iommu-enforced"],
+  ["TDISP", "tdisp-flip-by-rebind"],
+] as const
+const throughput: Array<Record<string, unknown>> = []
+for (const [family, id] of families) {
+  const r = await rate(family, () => search(byId(id), { runs: 200, seed: 7, maxSteps: 100, properties, now }).commands)
+  throughput.push({ family, scenario: id, commandsPerSecond: r.perSecond, min: r.minPerSecond, max: r.maxPerSecond })
+}
+const counter = await rate("fc.modelRun counter", () => {
+  let executed = 0
+  class Inc implements fc.Command<{ n: number }, { n: number }> {
+    check = () => true
+    run(m: { n: number }, r: { n: number }) {
+      m.n++
+      r.n++
+      executed++
+    }
+    toString = () => "inc"
+  }
+  fc.assert(
+    fc.property(fc.commands([fc.constant(new Inc())], { size: "max", maxCommands: 100 }), (cmds) =>
+      fc.modelRun(() => ({ model: { n: 0 }, real: { n: 0 } }), cmds),
+    ),
+    { numRuns: 200, seed: 7 },
+  )
+  return executed
+})
+results.randomDriverThroughput = { families: throughput, fastCheckCeiling: counter.perSecond }
+console.log("\n## 1. Random driver throughput (commands/s, one core, properties checked)\n")
+console.log(
+  renderTable(
+    ["family", "scenario", "commands/s (median)", "min", "max", "of fc.modelRun ceiling"],
+    [
+      ...throughput.map((t) => [
+        String(t.family),
+        String(t.scenario),
+        fmt(Number(t.commandsPerSecond)),
+        fmt(Number(t.min)),
+        fmt(Number(t.max)),
+        `${round((Number(t.commandsPerSecond) / counter.perSecond) * 100, 1)}%`,
+      ]),
+      ["nesting", "(not modelled yet: issue 5)", "-", "-", "-", "-"],
+      [
+        "fast-check ceiling",
+        "fc.modelRun, counter model",
+        fmt(counter.perSecond),
+        fmt(counter.minPerSecond),
+        fmt(counter.maxPerSecond),
+        "100%",
+      ],
+    ],
+  ),
+)
+
+// 2. Cost breakdown on the foundation scenario
+{
+  const s = byId("sriov-ats-no-atc-invalidation")
+  const services = scenarioContext(s)
+  const arbitrary = fc.array(fc.noBias(fc.nat({ max: 0x7fffffff })), { minLength: 1, maxLength: 100, size: "max" })
+  const samples = fc.sample(arbitrary, { numRuns: 2000, seed: 11 })
+  const t0 = now()
+  fc.sample(arbitrary, { numRuns: 2000, seed: 11 })
+  const generation = now() - t0
+  const runAll = (checked: typeof properties) => {
+    const t = now()
+    for (const choices of samples)
+      Effect.runSync(
+        Effect.provideContext(
+          runTrace(initialState(s.topology), fromChoices(choices), checked, { keepGoing: true }),
+          services,
+        ),
+      )
+    return now() - t
+  }
+  const stepOnly = runAll([])
+  const withProperties = runAll(properties)
+  const searched = search(s, { runs: 2000, seed: 11, maxSteps: 100, properties, now })
+  const parts = {
+    generation,
+    step: stepOnly,
+    propertyChecks: Math.max(0, withProperties - stepOnly),
+    shrinking: searched.shrinkMs,
+  }
+  const total = Object.values(parts).reduce((a, b) => a + b, 0)
+  results.costBreakdown = { scenario: s.id, ms: parts }
+  console.log(
+    "\n## 2. Where the time goes (2000 traces of sriov-ats-no-atc-invalidation, and one search's shrinking)\n",
+  )
+  console.log(
+    renderTable(
+      ["part", "ms", "share"],
+      Object.entries(parts).map(([k, v]) => [k, fmt(v), `${round((v / total) * 100, 1)}%`]),
+    ),
+  )
+}
+
+// 3. Explorer throughput
+{
+  const explorer2pc = await rate(
+    "explore 2PC(7)",
+    () => explore(twoPhaseCommit(7), { depth: 1000, maxStates: 1e7, now }).distinctStates,
+    3,
+  )
+  const plain2pc = await rate("plain BFS 2PC(7)", () => plainTwoPhaseBfs(7), 3)
+  const largest = byId("vf-pasid-emulated-iommu-enforced")
+  let bytesPerState = 0
+  let transitions = 0
+  const iov = await rate(
+    "explore largest",
+    () => {
+      const r = explore(iovcheckModel(largest, properties), { depth: 6, maxStates: 1e7, now })
+      bytesPerState = r.bytesPerState
+      transitions = r.transitions
+      return r.distinctStates
+    },
+    3,
+  )
+  const twoPcBytes = explore(twoPhaseCommit(7), { depth: 1000, maxStates: 1e7, now }).bytesPerState
+  results.explorer = {
+    twoPhaseCommit7: {
+      statesPerSecond: explorer2pc.perSecond,
+      distinctStates: explorer2pc.count,
+      bytesPerState: round(twoPcBytes, 1),
+    },
+    plainBfs7: { statesPerSecond: plain2pc.perSecond },
+    largestScenario: {
+      id: largest.id,
+      depth: 6,
+      distinctStates: iov.count,
+      transitions,
+      statesPerSecond: iov.perSecond,
+      bytesPerState: round(bytesPerState, 1),
+    },
+  }
+  console.log("\n## 3. Exhaustive explorer (distinct states/s)\n")
+  console.log(
+    renderTable(
+      ["model", "distinct states", "states/s (median)", "min", "max", "bytes/state (table + parents)"],
+      [
+        [
+          "2PC, 7 RMs (iovcheck explorer)",
+          fmt(explorer2pc.count),
+          fmt(explorer2pc.perSecond),
+          fmt(explorer2pc.minPerSecond),
+          fmt(explorer2pc.maxPerSecond),
+          String(round(twoPcBytes, 1)),
+        ],
+        [
+          "2PC, 7 RMs (plain-JS BFS, Set<number>)",
+          fmt(plain2pc.count),
+          fmt(plain2pc.perSecond),
+          fmt(plain2pc.minPerSecond),
+          fmt(plain2pc.maxPerSecond),
+          "-",
+        ],
+        [
+          `${largest.id}, depth 6`,
+          fmt(iov.count),
+          fmt(iov.perSecond),
+          fmt(iov.minPerSecond),
+          fmt(iov.maxPerSecond),
+          String(round(bytesPerState, 1)),
+        ],
+      ],
+    ),
+  )
+}
+
+// 4. Time to first counterexample
+{
+  const rows: Array<Record<string, unknown>> = []
+  for (const s of scenarios.filter((x) => x.expected !== undefined && x.expected !== "safe")) {
+    const first: Array<number> = []
+    const shrink: Array<number> = []
+    for (let seed = 1; seed <= 10; seed++) {
+      const r = search(s, { runs: 3000, seed, maxSteps: 100, properties, now, shrink: false, firstOnly: true })
+      const f = Math.min(...r.violations.map((v) => v.firstFoundMs))
+      if (Number.isFinite(f)) first.push(f)
+    }
+    const shrunk = search(s, { runs: 3000, seed: 1, maxSteps: 100, properties, now, firstOnly: true })
+    shrink.push(shrunk.shrinkMs)
+    rows.push({
+      scenario: s.id,
+      found: first.length,
+      medianFirstMs: round(median(first), 1),
+      medianShrinkMs: round(median(shrink), 1),
+    })
+  }
+  results.timeToFirstCounterexample = rows
+  console.log("\n## 4. Time to first counterexample (median over 10 seeds, no shrinking; shrink time from seed 1)\n")
+  console.log(
+    renderTable(
+      ["scenario", "seeds that found it", "first found (ms)", "shrink (ms, seed 1)"],
+      rows.map((r) => [String(r.scenario), `${r.found}/10`, String(r.medianFirstMs), String(r.medianShrinkMs)]),
+    ),
+  )
+}
+
+// 5. Fuzz scaling
+{
+  const ms = 8000
+  const runWorkers = async (n: number) => {
+    const started = now()
+    const counts = await Promise.all(
+      Array.from(
+        { length: n },
+        (_, i) =>
+          new Promise<number>((resolve, reject) => {
+            const w = new Worker(new URL("./fuzz-worker.js", import.meta.url), {
+              workerData: { scenario: "sriov-ats-strict", ms, seed: i + 1 },
+            })
+            w.once("message", (m: { commands: number }) => resolve(m.commands))
+            w.once("error", reject)
+          }),
+      ),
+    )
+    return (counts.reduce((a, b) => a + b, 0) / (now() - started)) * 1000
+  }
+  const one = await runWorkers(1)
+  const two = await runWorkers(2)
+  results.fuzzScaling = { oneWorker: round(one), twoWorkers: round(two), speedup: round(two / one, 2) }
+  console.log("\n## 5. Fuzz scaling (sriov-ats-strict, 8 s per configuration)\n")
+  console.log(
+    renderTable(
+      ["workers", "commands/s", "speed-up"],
+      [
+        ["1", fmt(one), "1.00"],
+        ["2", fmt(two), String(round(two / one, 2))],
+      ],
+    ),
+  )
+}
+
+mkdirSync(out, { recursive: true })
+writeFileSync(join(out, "bench-results.json"), `${JSON.stringify(results, null, 2)}\n`)
+console.log(`\nwrote ${join(out, "bench-results.json")}`)
