@@ -147,6 +147,7 @@ console.log(
       )
     return now() - t
   }
+  runAll(properties) // warm-up, so neither measured pass pays for JIT compilation
   const stepOnly = runAll([])
   const withProperties = runAll(properties)
   const searched = search(s, { runs: 2000, seed: 11, maxSteps: 100, properties, now })

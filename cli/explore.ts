@@ -27,8 +27,9 @@ import { properties } from "../properties/catalogue.ts"
 import { renderTable } from "../reports/table.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
 import type { Expectation, Scenario } from "../scenarios/scenario.ts"
+import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
 import { writeCounterexample } from "./outputs.ts"
-import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { ExitCode, exitWith } from "./usage-error.ts"
 import { loadScenarios } from "./verify.ts"
 import { version } from "./version.ts"
 
@@ -106,19 +107,11 @@ export const exploreScenario = (
   }
 }
 
-const positive = (name: string, n: number): Effect.Effect<number, UsageError> =>
-  Number.isInteger(n) && n > 0
-    ? Effect.succeed(n)
-    : Effect.fail(new UsageError({ message: `--${name} must be a positive integer, got ${n}` }))
-
 /** The `explore` command. */
 export const exploreCommand = Command.make(
   "explore",
   {
-    scenario: Flag.String("scenario").pipe(
-      Flag.withDescription("A catalogue id or a scenario file; repeat for several (default: the whole catalogue)"),
-      Flag.atLeast(0),
-    ),
+    scenario: scenarioFlag,
     depth: Flag.Int("depth").pipe(
       Flag.withDescription("Longest trace explored, in commands"),
       Flag.withDefault(EXPLORE_DEFAULTS.depth),
@@ -127,16 +120,13 @@ export const exploreCommand = Command.make(
       Flag.withDescription("Budget of distinct states per scenario"),
       Flag.withDefault(EXPLORE_DEFAULTS.maxStates),
     ),
-    out: Flag.String("out").pipe(
-      Flag.withDescription("Folder for counterexample files"),
-      Flag.withDefault(EXPLORE_DEFAULTS.out),
-    ),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the JSON document"), Flag.withDefault(false)),
+    out: outFlag(EXPLORE_DEFAULTS.out),
+    json: jsonFlag("Print the JSON document"),
   },
   (flags) =>
     Effect.gen(function* () {
-      const depth = yield* positive("depth", flags.depth)
-      const maxStates = yield* positive("max-states", flags.maxStates)
+      const depth = yield* positiveInt("depth", flags.depth)
+      const maxStates = yield* positiveInt("max-states", flags.maxStates)
       const scenarios = yield* loadScenarios(flags.scenario)
       const reports: Array<ExploreReport> = []
       for (const scenario of scenarios) {

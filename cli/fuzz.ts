@@ -33,6 +33,7 @@ import { replay } from "../drivers/replay.ts"
 import type { SummaryScenario } from "../reports/run-summary.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
+import { jsonFlag, outFlag, scenarioFlag } from "./flags.ts"
 import { writeCounterexample, writeSummary } from "./outputs.ts"
 import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
 import { loadScenarios } from "./verify.ts"
@@ -118,10 +119,7 @@ const replayCorpus = (
 export const fuzzCommand = Command.make(
   "fuzz",
   {
-    scenario: Flag.String("scenario").pipe(
-      Flag.withDescription("A catalogue id or a scenario file; repeat for several (default: the whole catalogue)"),
-      Flag.atLeast(0),
-    ),
+    scenario: scenarioFlag,
     time: Flag.String("time").pipe(Flag.withDescription("Time budget: 90s, 10m, 1h"), Flag.withDefault("60s")),
     workers: Flag.Int("workers").pipe(Flag.withDescription("Worker threads (default: every core)"), Flag.optional),
     shard: Flag.String("shard").pipe(Flag.withDescription("This machine's shard, I/N"), Flag.optional),
@@ -130,8 +128,8 @@ export const fuzzCommand = Command.make(
       Flag.withDescription("Corpus folder: replayed first, new findings added"),
       Flag.optional,
     ),
-    out: Flag.String("out").pipe(Flag.withDescription("Output folder"), Flag.withDefault("iovcheck-fuzz")),
-    json: Flag.Boolean("json").pipe(Flag.withDescription("Print the summary as JSON"), Flag.withDefault(false)),
+    out: outFlag("iovcheck-fuzz"),
+    json: jsonFlag("Print the summary as JSON"),
   },
   (flags) =>
     // Uninterruptible: on SIGINT/SIGTERM the command stops its workers and writes its summary

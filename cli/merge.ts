@@ -11,10 +11,11 @@
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { Console, Effect } from "effect"
-import { Argument, Command, Flag } from "effect/cli"
+import { Argument, Command } from "effect/cli"
 import type { CounterexampleFile } from "../counterexamples/counterexample-file.ts"
 import { findingKey, findingName } from "../drivers/fuzz/finding-key.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
+import { outFlag } from "./flags.ts"
 import { counterexampleFiles, type FuzzSummary, readFinding } from "./fuzz.ts"
 import { writeCounterexample, writeSummary } from "./outputs.ts"
 import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
@@ -25,7 +26,7 @@ export const mergeCommand = Command.make(
   "merge",
   {
     dirs: Argument.String("dir").pipe(Argument.withDescription("Output folders of fuzz runs"), Argument.atLeast(1)),
-    out: Flag.String("out").pipe(Flag.withDescription("Merged output folder"), Flag.withDefault("iovcheck-merged")),
+    out: outFlag("iovcheck-merged"),
   },
   ({ dirs, out }) =>
     Effect.gen(function* () {

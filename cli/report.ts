@@ -14,6 +14,7 @@ import { replay } from "../drivers/replay.ts"
 import { counterexampleHtml, counterexampleMarkdown } from "../reports/counterexample-report.ts"
 import { type SummaryScenario, summaryJunit } from "../reports/run-summary.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
+import { outFlag } from "./flags.ts"
 import { readCounterexample } from "./replay.ts"
 import { ExitCode, exitWith } from "./usage-error.ts"
 
@@ -26,7 +27,7 @@ export const reportCommand = Command.make(
       Flag.withDescription("Output format"),
       Flag.withDefault("html" as const),
     ),
-    out: Flag.String("out").pipe(Flag.withDescription("Output folder"), Flag.withDefault("iovcheck-out")),
+    out: outFlag("iovcheck-out"),
   },
   ({ files, format, out }) =>
     Effect.gen(function* () {

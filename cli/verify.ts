@@ -12,7 +12,7 @@
  */
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
+import { counterexampleOf } from "../counterexamples/counterexample-file.ts"
 import { search } from "../drivers/random.ts"
 import { properties } from "../properties/catalogue.ts"
 import {
@@ -23,6 +23,7 @@ import {
 } from "../reports/verify-report.ts"
 import { catalogue, resolveScenario, ScenarioError } from "../scenarios/catalogue.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
+import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
 import { writeCounterexample, writeSummary } from "./outputs.ts"
 import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
 import { version } from "./version.ts"
@@ -40,11 +41,6 @@ export const loadScenarios = (names: ReadonlyArray<string>): Effect.Effect<Reado
     catch: (e) => new UsageError({ message: e instanceof ScenarioError ? e.message : String(e) }),
   })
 
-const positive = (name: string, n: number): Effect.Effect<number, UsageError> =>
-  Number.isInteger(n) && n > 0
-    ? Effect.succeed(n)
-    : Effect.fail(new UsageError({ message: `--${name} must be a positive integer, got ${n}` }))
-
 /** Runs the search on one scenario and writes its counterexample files. */
 const verifyScenario = (
   scenario: Scenario,
@@ -52,19 +48,7 @@ const verifyScenario = (
 ): ScenarioReport => {
   const result = search(scenario, { ...options, properties, now: () => performance.now() })
   const violations = result.violations.map((v) => {
-    const file = writeCounterexample(options.out, {
-      format: "iovcheck-counterexample",
-      formatVersion: FORMAT_VERSION,
-      iovcheckVersion: version,
-      scenario,
-      driver: "random",
-      seed: v.seed,
-      path: v.path,
-      property: v.property,
-      stepIndex: v.stepIndex,
-      message: v.message,
-      commands: v.commands,
-    })
+    const file = writeCounterexample(options.out, counterexampleOf(scenario, v, version))
     return {
       property: v.property,
       firstFoundMs: Math.round(v.firstFoundMs * 10) / 10,
@@ -94,29 +78,20 @@ const verifyScenario = (
 export const verifyCommand = Command.make(
   "verify",
   {
-    scenario: Flag.String("scenario").pipe(
-      Flag.withDescription("A catalogue id or a scenario file; repeat for several (default: the whole catalogue)"),
-      Flag.atLeast(0),
-    ),
+    scenario: scenarioFlag,
     runs: Flag.Int("runs").pipe(Flag.withDescription("Traces per search pass"), Flag.withDefault(VERIFY_DEFAULTS.runs)),
     seed: Flag.Int("seed").pipe(Flag.withDescription("fast-check seed"), Flag.optional),
     maxSteps: Flag.Int("max-steps").pipe(
       Flag.withDescription("Longest trace, in commands"),
       Flag.withDefault(VERIFY_DEFAULTS.maxSteps),
     ),
-    out: Flag.String("out").pipe(
-      Flag.withDescription("Folder for counterexample files"),
-      Flag.withDefault(VERIFY_DEFAULTS.out),
-    ),
-    json: Flag.Boolean("json").pipe(
-      Flag.withDescription("Print the JSON document instead of the table"),
-      Flag.withDefault(false),
-    ),
+    out: outFlag(VERIFY_DEFAULTS.out),
+    json: jsonFlag("Print the JSON document instead of the table"),
   },
   (flags) =>
     Effect.gen(function* () {
-      const runs = yield* positive("runs", flags.runs)
-      const maxSteps = yield* positive("max-steps", flags.maxSteps)
+      const runs = yield* positiveInt("runs", flags.runs)
+      const maxSteps = yield* positiveInt("max-steps", flags.maxSteps)
       const seed = Option.getOrElse(flags.seed, () => VERIFY_DEFAULTS.seed)
       const scenarios = yield* loadScenarios(flags.scenario)
       const reports: Array<ScenarioReport> = []

@@ -74,3 +74,32 @@ export const decodeCounterexample = (
 /** Encodes a counterexample as pretty JSON text. */
 export const encodeCounterexample = (file: CounterexampleFile): string =>
   `${JSON.stringify(Schema.encodeSync(CounterexampleFile)(file), null, 2)}\n`
+
+/**
+ * The counterexample file of a violation the random driver found (`drivers/random.ts`'s
+ * `Violation`: its commands, step, message, seed and fast-check path).
+ */
+export const counterexampleOf = (
+  scenario: Scenario,
+  v: {
+    readonly property: string
+    readonly stepIndex: number
+    readonly message: string
+    readonly commands: CounterexampleFile["commands"]
+    readonly seed: number
+    readonly path: string
+  },
+  iovcheckVersion: string,
+): CounterexampleFile => ({
+  format: "iovcheck-counterexample",
+  formatVersion: FORMAT_VERSION,
+  iovcheckVersion,
+  scenario,
+  driver: "random",
+  seed: v.seed,
+  path: v.path,
+  property: v.property,
+  stepIndex: v.stepIndex,
+  message: v.message,
+  commands: v.commands,
+})

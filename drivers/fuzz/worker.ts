@@ -7,8 +7,7 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads"
-import type { CounterexampleFile } from "../../counterexamples/counterexample-file.ts"
-import { FORMAT_VERSION } from "../../counterexamples/counterexample-file.ts"
+import { type CounterexampleFile, counterexampleOf } from "../../counterexamples/counterexample-file.ts"
 import { properties } from "../../properties/catalogue.ts"
 import type { Scenario } from "../../scenarios/scenario.ts"
 import { search } from "../random.ts"
@@ -66,19 +65,7 @@ for (let round = 0; !stopped && Date.now() < input.deadline; round++) {
         maxSteps,
         swarm: v.swarm,
         round,
-        file: {
-          format: "iovcheck-counterexample",
-          formatVersion: FORMAT_VERSION,
-          iovcheckVersion: input.version,
-          scenario,
-          driver: "random",
-          seed: v.seed,
-          path: v.path,
-          property: v.property,
-          stepIndex: v.stepIndex,
-          message: v.message,
-          commands: v.commands,
-        },
+        file: counterexampleOf(scenario, v, input.version),
       })
   } catch (e) {
     post({ _tag: "Crash", message: e instanceof Error ? e.message : String(e), scenario: scenario.id, seed })

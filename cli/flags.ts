@@ -1,0 +1,28 @@
+/**
+ * Flags several commands share, defined once so they read and parse the same everywhere.
+ *
+ * @module
+ */
+import { Effect } from "effect"
+import { Flag } from "effect/cli"
+import { UsageError } from "./usage-error.ts"
+
+/** `--scenario ID_OR_FILE`, repeatable; none means the whole catalogue. */
+export const scenarioFlag = Flag.String("scenario").pipe(
+  Flag.withDescription("A catalogue id or a scenario file; repeat for several (default: the whole catalogue)"),
+  Flag.atLeast(0),
+)
+
+/** `--out DIR` with a command's default folder. */
+export const outFlag = (fallback: string) =>
+  Flag.String("out").pipe(Flag.withDescription("Output folder"), Flag.withDefault(fallback))
+
+/** `--json`. */
+export const jsonFlag = (description: string) =>
+  Flag.Boolean("json").pipe(Flag.withDescription(description), Flag.withDefault(false))
+
+/** A flag value that must be a positive integer, or a `UsageError` naming the flag. */
+export const positiveInt = (name: string, n: number): Effect.Effect<number, UsageError> =>
+  Number.isInteger(n) && n > 0
+    ? Effect.succeed(n)
+    : Effect.fail(new UsageError({ message: `--${name} must be a positive integer, got ${n}` }))
