@@ -78,7 +78,21 @@ describe("iovcheck verify / replay", () => {
       expect(replayed.verdict).toBe("reproduced")
       expect(replayed.recorded.property).toBe(v.property)
     }
-    expect(readdirSync(out).sort()).toEqual(["sriov-ats-atc-before-iotlb", "sriov-ats-no-atc-invalidation"])
+    expect(readdirSync(out).sort()).toEqual([
+      "junit.xml",
+      "sriov-ats-atc-before-iotlb",
+      "sriov-ats-no-atc-invalidation",
+      "summary.json",
+      "summary.md",
+    ])
+    expect(readdirSync(join(out, "sriov-ats-no-atc-invalidation")).sort()).toEqual([
+      "atc-coherence.html",
+      "atc-coherence.json",
+      "atc-coherence.md",
+      "dma-isolation.html",
+      "dma-isolation.json",
+      "dma-isolation.md",
+    ])
   })
 
   it("prints each replayed step with its events and state changes, then the violation", () => {
