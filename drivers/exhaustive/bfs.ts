@@ -42,6 +42,8 @@ export interface ExploreOptions {
   readonly maxStates: number
   /** Milliseconds since an origin; the CLI passes `performance.now`. */
   readonly now: () => number
+  /** Stop when `now()` passes this (the level in progress does not count as completed). */
+  readonly deadline?: number
 }
 
 /** A shortest counterexample: the commands from the initial state to the violating transition. */
@@ -55,6 +57,7 @@ export type StopReason =
   | "max-states" // the state budget ran out inside a level
   | "exhausted" // no new state: every reachable state was explored
   | "all-violated" // every property has a shortest counterexample
+  | "time" // the deadline passed inside a level
 
 /** What a search covered and found. */
 export interface ExploreResult<C> {
@@ -104,6 +107,10 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       const commands = model.enabled(state)
       for (let k = 0; k < commands.length; k++) {
         transitions++
+        if (options.deadline !== undefined && (transitions & 1023) === 0 && options.now() > options.deadline) {
+          stoppedBy = "time"
+          break search
+        }
         const successor = model.next(state, commands[k] as C)
         for (const v of successor.violations)
           if (!found.has(v.property)) found.set(v.property, { from, choice: k, violation: v })
