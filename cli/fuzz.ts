@@ -43,6 +43,7 @@ import { version } from "./version.ts"
 export interface FuzzFinding {
   readonly scenario: string
   readonly property: string
+  readonly message: string
   readonly key: string
   readonly file: string
   /** False when the corpus already had it. */
@@ -211,7 +212,7 @@ export const fuzzCommand = Command.make(
                   scenarios: scenarios.map((s) => {
                     const violations = findings
                       .filter((f) => f.scenario === s.id)
-                      .map((f) => ({ property: f.property, message: f.key, file: f.file }))
+                      .map((f) => ({ property: f.property, message: f.message, file: f.file }))
                     return {
                       id: s.id,
                       expected: s.expected ?? null,

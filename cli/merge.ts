@@ -52,6 +52,7 @@ export const mergeCommand = Command.make(
       const findings = [...unique.values()].map((file) => ({
         scenario: file.scenario.id,
         property: file.property,
+        message: file.message,
         file: writeCounterexample(join(out, "findings"), file, findingName(file)),
         explained:
           file.scenario.expected !== undefined &&
@@ -70,7 +71,7 @@ export const mergeCommand = Command.make(
             expected,
             fs.map((f) => f.property),
           ),
-          violations: fs.map((f) => ({ property: f.property, message: f.file, file: f.file })),
+          violations: fs.map((f) => ({ property: f.property, message: f.message, file: f.file })),
         }
       })
       const document = {
