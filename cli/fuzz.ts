@@ -240,6 +240,7 @@ export const fuzzCommand = Command.make(
                   findings.push({
                     scenario: m.file.scenario.id,
                     property: m.file.property,
+                    message: m.file.message,
                     key,
                     file,
                     new: isNew,
