@@ -1,8 +1,8 @@
 /**
  * A property: a named predicate over one transition (state before, command, outcome, events, state
  * after), with an id, a one-line statement, a kind and a citation (DESIGN.md §3, STYLE.md §4).
- * Properties observe architectural state and events only: never a policy knob, never a scenario's
- * expectation.
+ * Properties observe architectural state and events only: never a design knob of the scenario, never
+ * what the scenario predicts.
  *
  * @module
  */
