@@ -6,7 +6,10 @@
  * - T=1 (trusted): only from a TDI in RUN; translated by the trusted translation the TVM controls:
  *   its vIOMMU table in private memory, or without a vIOMMU the window rule "every IOVA is a
  *   private GPA" (Alexey Kardashevskiy's V1: "all IOVA below X are private … I set the X to all
- *   '1's"), which reaches only the TVM's own private pages.
+ *   '1's"); either way the result must be one of the TVM's private pages, because trusted DMA
+ *   is translated last through the TVM's private (secure) second stage, which maps private memory
+ *   only (TDX Connect: the S-EPT; SEV-TIO: the RMP check), so a page converted to shared is no
+ *   longer reachable at T=1.
  * Rejected when the driver has no such handle (a driver does not hand the device handles it
  * unmapped) or bus mastering is off.
  *
@@ -58,5 +61,7 @@ export const dmaThroughHandle = (
   }
   const mapping = guest.viommu.find((m) => m.iova === handle.iova)
   if (mapping === undefined) return fault(`T=1: IOVA 0x${handle.iova.toString(16)} not mapped in ${vm}'s vIOMMU`)
+  if (state.memory[mapping.page] !== vm || state.privatePages[mapping.page] !== true)
+    return fault(`T=1: page ${mapping.page} is not ${vm}'s private memory any more`)
   return done(mapping.page, "trusted", state)
 }
