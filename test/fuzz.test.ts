@@ -77,33 +77,13 @@ describe("fuzz and merge", () => {
 
   it("replays the corpus first and adds new findings to it; a known finding is not new", () => {
     const corpus = join(dir, "corpus")
-    const first = run(
-      "fuzz",
-      ...scenarios,
-      "--time",
-      "5s",
-      "--workers",
-      "1",
-      "--corpus",
-      corpus,
-      "--out",
-      join(dir, "c1"),
-    )
+    const fuzzInto = (out: string) =>
+      run("fuzz", ...scenarios, "--time", "5s", "--workers", "1", "--corpus", corpus, "--out", join(dir, out))
+    const first = fuzzInto("c1")
     expect(first.status).toBe(0)
     const kept = counterexampleFiles(corpus).length
     expect(kept).toBeGreaterThan(0)
-    const second = run(
-      "fuzz",
-      ...scenarios,
-      "--time",
-      "5s",
-      "--workers",
-      "1",
-      "--corpus",
-      corpus,
-      "--out",
-      join(dir, "c2"),
-    )
+    const second = fuzzInto("c2")
     expect(second.status).toBe(0)
     const summary = JSON.parse(readFileSync(join(dir, "c2", "summary.json"), "utf8")) as Summary & {
       corpus: { replayed: number; regressions: Array<string> }
