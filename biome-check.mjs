@@ -10,7 +10,17 @@ import { Biome, Distribution, spanInBytesToSpanInCodeUnits } from "@biomejs/js-a
 const root = import.meta.dirname
 const write = process.argv.includes("--write")
 const { $schema: _schema, ...configuration } = JSON.parse(readFileSync(join(root, "biome.json"), "utf8"))
-const ignored = new Set(["node_modules", "dist", "iovcheck-out", "bench-out", "corpus", ".git", "package-lock.json"])
+const ignored = new Set([
+  "node_modules",
+  "dist",
+  "iovcheck-out",
+  "iovcheck-fuzz",
+  "iovcheck-merged",
+  "bench-out",
+  "corpus",
+  ".git",
+  "package-lock.json",
+])
 const extensions = /\.(ts|mjs|js|json)$/
 
 const files = (dir) =>
