@@ -93,8 +93,7 @@ export interface SearchResult {
  */
 export const pickCommand = (options: ReadonlyArray<Command>, choice: number, swarm?: Swarm): Command | undefined => {
   if (options.length === 0) return undefined
-  let kinds: Array<string> = []
-  for (const o of options) if (!kinds.includes(o._tag)) kinds.push(o._tag)
+  let kinds = [...new Set(options.map((o) => o._tag))]
   if (swarm !== undefined) {
     const kept = kinds.filter((k) => swarm.has(k))
     if (kept.length > 0) kinds = kept

@@ -43,6 +43,3 @@ export const setContext = (table: ContextTable, entry: ContextEntry): ContextTab
 /** RIDs whose context entry points at `did`, in RID order. */
 export const ridsInDomain = (table: ContextTable, did: Did): ReadonlyArray<Rid> =>
   table.filter((e) => e.kind === "translated" && e.did === did).map((e) => e.rid)
-
-/** Removes the context entry of `rid` (the RID becomes blocked). */
-export const clearContext = (table: ContextTable, rid: Rid): ContextTable => table.filter((e) => e.rid !== rid)

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { HpaPage, PageOwner, VmId } from "../ids.ts"
+import type { HpaPage, PageOwner } from "../ids.ts"
 
 /** Owner of each host physical page, indexed by HPA page frame number. */
 export type Memory = ReadonlyArray<PageOwner>
@@ -22,7 +22,3 @@ export const setPageOwner = (memory: Memory, page: HpaPage, owner: PageOwner): M
 
 /** Pages that are `"free"`, ascending. */
 export const freePages = (memory: Memory): ReadonlyArray<HpaPage> => memory.flatMap((o, i) => (o === "free" ? [i] : []))
-
-/** Pages owned by `vm`, ascending. */
-export const pagesOf = (memory: Memory, vm: VmId): ReadonlyArray<HpaPage> =>
-  memory.flatMap((o, i) => (o === vm ? [i] : []))

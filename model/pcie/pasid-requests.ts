@@ -14,6 +14,7 @@ import { pasidEntry } from "../iommu/pasid-table.ts"
 import { formatIova, type Iova, type Rid } from "../ids.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
+import type { PcieFunction } from "./function.ts"
 import { type CapField, governingCaps } from "./pasid-pri.ts"
 
 /** The kind of request a control bit governs, for events and messages. */
@@ -31,6 +32,21 @@ const notSent = (state: State, rid: Rid, field: CapField): StepResult => ({
   events: [{ _tag: "RequestNotSent", rid, field, reason: `PF ${field} clear` }],
 })
 
+/**
+ * The function `rid` when it may send a request that needs the PF bits `needs` (checked in order);
+ * otherwise the step that refuses it: rejected for an unknown RID, Bus Master Enable clear or no
+ * PASID/PRI capability, not sent when a needed PF bit is clear.
+ */
+const sender = (state: State, rid: Rid, needs: ReadonlyArray<CapField>): PcieFunction | StepResult => {
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
+  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  const caps = governingCaps(state, rid)
+  if (caps === undefined) return unchanged(state, rejected(`${rid} does not support PASID/PRI`))
+  const missing = needs.find((field) => !caps[field])
+  return missing === undefined ? fn : notSent(state, rid, missing)
+}
+
 /** `DevicePasidRequest { rid, pasid, iova, access, privileged }`. */
 export const pasidRequest = (
   state: State,
@@ -40,14 +56,12 @@ export const pasidRequest = (
   access: "read" | "write" | "execute",
   privileged: boolean,
 ): StepResult => {
-  const fn = state.functions.find((f) => f.rid === rid)
-  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
-  const caps = governingCaps(state, rid)
-  if (caps === undefined) return unchanged(state, rejected(`${rid} does not support PASID`))
-  if (!caps.pasidEnable) return notSent(state, rid, "pasidEnable")
-  if (access === "execute" && !caps.exec) return notSent(state, rid, "exec")
-  if (privileged && !caps.priv) return notSent(state, rid, "priv")
+  const fn = sender(state, rid, [
+    "pasidEnable",
+    ...(access === "execute" ? (["exec"] as const) : []),
+    ...(privileged ? (["priv"] as const) : []),
+  ])
+  if (!("rid" in fn)) return fn
   const entry = pasidEntry(state.iommu.pasids, rid, pasid)
   const fault = (reason: string): StepResult => ({
     state,
@@ -82,13 +96,8 @@ export const pasidRequest = (
 
 /** `DevicePageRequest { rid, pasid, iova, prgi }`: a single-request page request group (Last = 1). */
 export const pageRequest = (state: State, rid: Rid, pasid: number, iova: Iova, prgi: number): StepResult => {
-  const fn = state.functions.find((f) => f.rid === rid)
-  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
-  const caps = governingCaps(state, rid)
-  if (caps === undefined) return unchanged(state, rejected(`${rid} does not support PRI`))
-  if (!caps.priEnable) return notSent(state, rid, "priEnable")
-  if (!caps.pasidEnable) return notSent(state, rid, "pasidEnable")
+  const fn = sender(state, rid, ["priEnable", "pasidEnable"])
+  if (!("rid" in fn)) return fn
   if (fn.groups.some((g) => g.pasid === pasid && g.prgi === prgi))
     return unchanged(state, rejected(`group ${prgi} of PASID ${pasid} is still outstanding`))
   const entry = pasidEntry(state.iommu.pasids, rid, pasid)

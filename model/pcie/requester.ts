@@ -9,7 +9,6 @@ import type { FunctionOwner, Rid } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import type { PolicyValues } from "../policy.ts"
 import type { State } from "../state.ts"
-import { describeFunction } from "./function.ts"
 
 /** What the link and the IOMMU see of an interface's requests. */
 export interface Requester {
@@ -24,8 +23,6 @@ export interface Requester {
   readonly bme: boolean
   /** Its interrupt entries (MSI-X of a function, IMS of an ADI; none for an mdev). */
   readonly entries: ReadonlyArray<Message | null>
-  /** `"VF 01:00.1 (vm1)"`, `"ADI adi1 of 01:00.0 (vm2)"`. */
-  readonly label: string
 }
 
 /**
@@ -43,7 +40,6 @@ export const requesterOf = (state: State, policy: PolicyValues, iface: string): 
       owner: fn.owner,
       bme: fn.bme,
       entries: fn.msix,
-      label: describeFunction(fn),
     }
   const sub = state.subdevices.find((d) => d.id === iface)
   if (sub === undefined) return undefined
@@ -57,7 +53,6 @@ export const requesterOf = (state: State, policy: PolicyValues, iface: string): 
     owner: sub.owner,
     bme: parent?.bme ?? false,
     entries: sub.ims,
-    label: `${sub.kind.toUpperCase()} ${sub.id} of ${sub.parent} (${sub.owner})`,
   }
 }
 
