@@ -49,6 +49,19 @@
  * - `DevicePasidRequest { rid, pasid, iova, access, privileged }`: a PASID-tagged request.
  * - `DevicePageRequest { rid, pasid, iova, prgi }`: a PRI Page Request (a group of one).
  *
+ * Nesting (seed thread 001; `nesting/`):
+ * - `GuestStage1Map { vm, table, iova, gpa }` / `GuestStage1Unmap { vm, table, iova }`: the guest
+ *   writes or clears a PTE of its stage-1 table (no trap); the unmap queues the guest driver's
+ *   invalidations, which `HostAdvance` runs.
+ * - `GuestAttachStage1 { vm, vrid, pasid, table }` / `GuestDetachStage1 { vm, vrid, pasid }`: the
+ *   guest points its vIOMMU entry for (vRID, PASID) at a table, or clears it (PASID 0: requests
+ *   without PASID).
+ * - `GuestInvalidateIotlb { vm, vtag, pasid, iova }` / `GuestInvalidateAtc { vm, vrid, pasid, iova }`:
+ *   an invalidation with the guest's virtual keys, of its choosing.
+ * - `HostReassignFunction { rid, vm }`: a VF moves from its VM to `vm`.
+ * - The device commands `DeviceTranslationRequest`, `DeviceDmaRead`/`Write` and
+ *   `DeviceTranslatedRead`/`Write` take an optional `pasid` (absent: a request without PASID).
+ *
  * @module
  */
 import { Schema } from "effect"
@@ -59,6 +72,10 @@ import { formatMessage, Message } from "./interrupt/message.ts"
 const CapFieldSchema = Schema.Literals(["pasidEnable", "exec", "priv", "priEnable"])
 const Pasid = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
 const Index = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+/** A PASID of a nested attachment or guest invalidation: 0 stands for requests without PASID. */
+const NestedPasid = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Table = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+const RequestPasid = Schema.optionalKey(Pasid)
 
 /** Schema of every command. */
 export const Command = Schema.Union([
@@ -67,11 +84,11 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("HostMapIova", { vm: VmId, iova: Iova, page: HpaPage }),
   Schema.TaggedStruct("HostUnmapIova", { vm: VmId, iova: Iova }),
   Schema.TaggedStruct("HostAdvance", { pid: Schema.String }),
-  Schema.TaggedStruct("DeviceTranslationRequest", { rid: Rid, iova: Iova }),
-  Schema.TaggedStruct("DeviceDmaRead", { rid: Rid, iova: Iova }),
-  Schema.TaggedStruct("DeviceDmaWrite", { rid: Rid, iova: Iova }),
-  Schema.TaggedStruct("DeviceTranslatedRead", { rid: Rid, iova: Iova }),
-  Schema.TaggedStruct("DeviceTranslatedWrite", { rid: Rid, iova: Iova }),
+  Schema.TaggedStruct("DeviceTranslationRequest", { rid: Rid, iova: Iova, pasid: RequestPasid }),
+  Schema.TaggedStruct("DeviceDmaRead", { rid: Rid, iova: Iova, pasid: RequestPasid }),
+  Schema.TaggedStruct("DeviceDmaWrite", { rid: Rid, iova: Iova, pasid: RequestPasid }),
+  Schema.TaggedStruct("DeviceTranslatedRead", { rid: Rid, iova: Iova, pasid: RequestPasid }),
+  Schema.TaggedStruct("DeviceTranslatedWrite", { rid: Rid, iova: Iova, pasid: RequestPasid }),
   Schema.TaggedStruct("DeviceCompleteAtsInvalidation", { rid: Rid }),
   Schema.TaggedStruct("HostAssignSubdevice", { sub: Schema.String, vm: VmId }),
   Schema.TaggedStruct("GuestRequestInterrupt", {
@@ -124,6 +141,13 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("GuestDmaUnmap", { vm: VmId, rid: Rid, handle: Pasid }),
   Schema.TaggedStruct("DeviceDmaHandle", { rid: Rid, handle: Pasid, access: Schema.Literals(["read", "write"]) }),
   Schema.TaggedStruct("GuestTrustFlip", { vm: VmId, rid: Rid }),
+  Schema.TaggedStruct("GuestStage1Map", { vm: VmId, table: Table, iova: Iova, gpa: Iova }),
+  Schema.TaggedStruct("GuestStage1Unmap", { vm: VmId, table: Table, iova: Iova }),
+  Schema.TaggedStruct("GuestAttachStage1", { vm: VmId, vrid: Rid, pasid: NestedPasid, table: Table }),
+  Schema.TaggedStruct("GuestDetachStage1", { vm: VmId, vrid: Rid, pasid: NestedPasid }),
+  Schema.TaggedStruct("GuestInvalidateIotlb", { vm: VmId, vtag: Table, pasid: NestedPasid, iova: Iova }),
+  Schema.TaggedStruct("GuestInvalidateAtc", { vm: VmId, vrid: Rid, pasid: NestedPasid, iova: Iova }),
+  Schema.TaggedStruct("HostReassignFunction", { rid: Rid, vm: VmId }),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -200,6 +224,28 @@ export const formatCommand = (command: Command): string =>
       { _tag: "DeviceDmaWrite" },
       { _tag: "DeviceTranslatedRead" },
       { _tag: "DeviceTranslatedWrite" },
-      (c) => `${c._tag}(rid=${c.rid}, iova=${formatIova(c.iova)})`,
+      (c) => `${c._tag}(rid=${c.rid}${c.pasid === undefined ? "" : `, pasid=${c.pasid}`}, iova=${formatIova(c.iova)})`,
     )
+    .with(
+      { _tag: "GuestStage1Map" },
+      (c) => `GuestStage1Map(vm=${c.vm}, table=${c.table}, iova=${formatIova(c.iova)}, gpa=${formatIova(c.gpa)})`,
+    )
+    .with(
+      { _tag: "GuestStage1Unmap" },
+      (c) => `GuestStage1Unmap(vm=${c.vm}, table=${c.table}, iova=${formatIova(c.iova)})`,
+    )
+    .with(
+      { _tag: "GuestAttachStage1" },
+      (c) => `GuestAttachStage1(vm=${c.vm}, vrid=${c.vrid}, pasid=${c.pasid}, table=${c.table})`,
+    )
+    .with({ _tag: "GuestDetachStage1" }, (c) => `GuestDetachStage1(vm=${c.vm}, vrid=${c.vrid}, pasid=${c.pasid})`)
+    .with(
+      { _tag: "GuestInvalidateIotlb" },
+      (c) => `GuestInvalidateIotlb(vm=${c.vm}, vtag=${c.vtag}, pasid=${c.pasid}, iova=${formatIova(c.iova)})`,
+    )
+    .with(
+      { _tag: "GuestInvalidateAtc" },
+      (c) => `GuestInvalidateAtc(vm=${c.vm}, vrid=${c.vrid}, pasid=${c.pasid}, iova=${formatIova(c.iova)})`,
+    )
+    .with({ _tag: "HostReassignFunction" }, (c) => `HostReassignFunction(rid=${c.rid}, vm=${c.vm})`)
     .exhaustive()

@@ -23,6 +23,8 @@ import { walk } from "./iommu/domain.ts"
 import type { Message } from "./interrupt/message.ts"
 import type { CapField } from "./pcie/pasid-pri.ts"
 import { freePages } from "./memory/pages.ts"
+import { stage1UnmapInFlight } from "./nesting/guest-invalidation.ts"
+import { attachmentOf } from "./nesting/nesting.ts"
 import type { State } from "./state.ts"
 
 /** Every message a guest may write: any IRTE handle, any compatibility destination and vector. */
@@ -110,6 +112,55 @@ const tdispCommands = (state: State, out: Array<Command>): void => {
   }
 }
 
+/**
+ * Nesting commands (seed thread 001): the guest's stage-1 edits (an IOVA whose unmap is in flight
+ * is not reused until its invalidations are done, as a guest's IOVA allocator frees it only after
+ * the IOTLB sync, and as the host's own map/unmap above), vIOMMU attachments of the devices it holds, invalidations with any virtual key (a guest may name any vRID: its own, or any
+ * RID that exists), VF reassignment, and PASID-tagged requests of assigned functions.
+ */
+const nestingCommands = (state: State, out: Array<Command>): void => {
+  const n = state.nesting
+  if (n === undefined) return
+  const nestedPasids = [0, ...state.pasids]
+  for (const t of n.tables)
+    for (const iova of state.iovas) {
+      if (stage1UnmapInFlight(state, t.vm, t.table, iova)) continue
+      if (t.ptes.some((p) => p.iova === iova)) out.push({ _tag: "GuestStage1Unmap", vm: t.vm, table: t.table, iova })
+      else for (const gpa of state.iovas) out.push({ _tag: "GuestStage1Map", vm: t.vm, table: t.table, iova, gpa })
+    }
+  const vfs = state.functions.filter((f) => f.kind === "vf").map((f) => f.rid)
+  for (const v of n.viommus) {
+    const vm = v.vm
+    const tables = n.tables.filter((t) => t.vm === vm).map((t) => t.table)
+    for (const e of v.vrids) {
+      if (state.functions.find((f) => f.rid === e.rid)?.owner !== vm) continue
+      for (const pasid of nestedPasids)
+        if (attachmentOf(n, e.rid, pasid) !== undefined)
+          out.push({ _tag: "GuestDetachStage1", vm, vrid: e.vrid, pasid })
+        else for (const table of tables) out.push({ _tag: "GuestAttachStage1", vm, vrid: e.vrid, pasid, table })
+    }
+    const named = [...new Set([...v.vrids.map((e) => e.vrid), ...vfs])].sort()
+    for (const pasid of nestedPasids)
+      for (const iova of state.iovas) {
+        for (const vtag of tables) out.push({ _tag: "GuestInvalidateIotlb", vm, vtag, pasid, iova })
+        for (const vrid of named) out.push({ _tag: "GuestInvalidateAtc", vm, vrid, pasid, iova })
+      }
+  }
+  for (const fn of state.functions) {
+    if (fn.kind !== "vf" || fn.owner === "host") continue
+    for (const d of state.iommu.domains)
+      if (d.vm !== fn.owner) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
+    for (const pasid of state.pasids)
+      for (const iova of state.iovas) {
+        if (fn.ats.enabled) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova, pasid })
+        out.push(
+          { _tag: "DeviceDmaRead", rid: fn.rid, iova, pasid },
+          { _tag: "DeviceDmaWrite", rid: fn.rid, iova, pasid },
+        )
+      }
+  }
+}
+
 /** The commands worth trying in `state`, deterministic for equal states. */
 export const enabled = (state: State): ReadonlyArray<Command> => {
   const out: Array<Command> = []
@@ -162,17 +213,20 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
 
   pasidCommands(state, out)
   tdispCommands(state, out)
+  nestingCommands(state, out)
   for (const fn of state.functions) {
     if (fn.owner === "host") continue
     for (const iova of state.iovas) {
       if (fn.ats.enabled) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova })
       out.push({ _tag: "DeviceDmaRead", rid: fn.rid, iova }, { _tag: "DeviceDmaWrite", rid: fn.rid, iova })
     }
-    for (const e of fn.ats.atc)
+    for (const e of fn.ats.atc) {
+      const pasid = e.pasid === undefined ? {} : { pasid: e.pasid }
       out.push(
-        { _tag: "DeviceTranslatedRead", rid: fn.rid, iova: e.iova },
-        { _tag: "DeviceTranslatedWrite", rid: fn.rid, iova: e.iova },
+        { _tag: "DeviceTranslatedRead", rid: fn.rid, iova: e.iova, ...pasid },
+        { _tag: "DeviceTranslatedWrite", rid: fn.rid, iova: e.iova, ...pasid },
       )
+    }
     if (fn.ats.invalidations.length > 0) out.push({ _tag: "DeviceCompleteAtsInvalidation", rid: fn.rid })
   }
   return out

@@ -33,25 +33,112 @@ export type Event =
       readonly _tag: "AtsInvalidationSent"
       readonly command: string
       readonly rid: Rid
-      readonly iova: Iova
+      /** The PASID the request carries (none: translations without PASID). */
+      readonly pasid?: number | undefined
+      /** The IOVA to drop; undefined: the whole range. */
+      readonly iova?: Iova | undefined
       readonly itag: string
     }
   | {
       readonly _tag: "AtsInvalidationCompleted"
       readonly rid: Rid
-      readonly iova: Iova
+      readonly pasid?: number | undefined
+      readonly iova?: Iova | undefined
       readonly itag: string
-      readonly dropped: HpaPage | undefined
+      /** The pages of the ATC entries dropped. */
+      readonly dropped: ReadonlyArray<HpaPage>
     }
   | { readonly _tag: "AtsInvalidationWaitDone"; readonly pid: string }
   | {
       readonly _tag: "TranslationCompleted"
       readonly rid: Rid
+      readonly pasid?: number
       readonly iova: Iova
       readonly page: HpaPage | undefined
       readonly source: "iotlb" | "walk" | "pass-through" | "none"
     }
-  | { readonly _tag: "AtcFilled"; readonly rid: Rid; readonly iova: Iova; readonly page: HpaPage }
+  | {
+      readonly _tag: "AtcFilled"
+      readonly rid: Rid
+      readonly pasid?: number
+      readonly iova: Iova
+      readonly page: HpaPage
+    }
+  | {
+      readonly _tag: "NestedIotlbFilled"
+      readonly domainTag: number
+      readonly addressSpace: number
+      readonly iova: Iova
+      readonly page: HpaPage
+    }
+  | {
+      readonly _tag: "Stage1PteWritten"
+      readonly vm: VmId
+      readonly table: number
+      readonly iova: Iova
+      readonly gpa: Iova
+    }
+  | {
+      readonly _tag: "Stage1PteCleared"
+      readonly vm: VmId
+      readonly table: number
+      readonly iova: Iova
+      readonly gpa: Iova
+    }
+  | {
+      readonly _tag: "NestedAttached"
+      readonly vm: VmId
+      readonly vrid: Rid
+      readonly rid: Rid
+      readonly pasid: number
+      readonly table: number
+      readonly vtag: number
+      readonly domainTag: number
+      readonly addressSpace: number
+    }
+  | {
+      readonly _tag: "NestedDetached"
+      readonly vm: VmId
+      readonly rid: Rid
+      readonly pasid: number
+      readonly iotlbDropped: number
+      readonly atcDropped: number
+    }
+  | {
+      readonly _tag: "NestedIotlbInvalidated"
+      readonly command: string
+      readonly by: FunctionOwner
+      readonly domainTag: number
+      readonly addressSpace: number
+      /** undefined: every IOVA of the tag. */
+      readonly iova?: Iova | undefined
+      readonly dropped: number
+    }
+  | {
+      readonly _tag: "GuestAtcInvalidation"
+      readonly command: string
+      readonly vm: VmId
+      readonly vrid: Rid
+      readonly pasid: number
+      readonly iova: Iova
+      /** What iommufd did with it; `rid` is where it went, when it went anywhere. */
+      readonly disposition: "forwarded" | "forwarded-untranslated" | "discarded" | "unknown-vrid" | "no-such-function"
+      readonly rid?: Rid | undefined
+    }
+  | {
+      readonly _tag: "GuestInvalidationDone"
+      readonly pid: string
+      readonly unmap?: { readonly table: number; readonly iova: Iova } | undefined
+    }
+  | { readonly _tag: "VridAssigned"; readonly vm: VmId; readonly vrid: Rid; readonly rid: Rid }
+  | {
+      readonly _tag: "FunctionReassigned"
+      readonly rid: Rid
+      readonly from: VmId
+      readonly to: VmId
+      /** The old VM's vRID entry left pointing at the function, if any. */
+      readonly staleVrid?: Rid | undefined
+    }
   | {
       readonly _tag: "DmaCompleted"
       readonly rid: Rid
@@ -211,9 +298,18 @@ export type Event =
 const by = (e: { readonly rid: Rid; readonly initiator?: string }): string =>
   e.initiator === undefined ? e.rid : `${e.initiator} (RID ${e.rid})`
 
-/** Prints an event in one line, naming cache tags in the vendor's words (`tag` is "DID", "VMID", …). */
-export const formatEvent = (event: Event, tag = "DID"): string =>
-  match(event)
+/** `"PASID 1 0x2000"`, `"0x2000"` or `"all addresses"`: the range of an ATS invalidation. */
+const atsRange = (e: { readonly pasid?: number | undefined; readonly iova?: Iova | undefined }): string =>
+  `${e.pasid === undefined ? "" : `PASID ${e.pasid} `}${e.iova === undefined ? "all addresses" : formatIova(e.iova)}`
+
+/**
+ * Prints an event in one line, naming cache tags in the vendor's words (`tag` is "DID", "VMID", …;
+ * `space` is the second part of a nested hardware tag, "PASID" or "ASID").
+ */
+export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string => {
+  const hw = (e: { readonly domainTag: number; readonly addressSpace: number }) =>
+    `(${tag} ${e.domainTag}, ${space} ${e.addressSpace})`
+  return match(event)
     .with({ _tag: "PageAllocated" }, (e) => `page ${e.page} allocated to ${e.vm}`)
     .with({ _tag: "PageFreed" }, (e) => `page ${e.page} freed (was ${e.from}'s)`)
     .with({ _tag: "FunctionAssigned" }, (e) => `${e.rid} assigned to ${e.vm}, context entry -> ${tag} ${e.did}`)
@@ -225,14 +321,11 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
       (e) =>
         `${e.command} ${tag} ${e.did} ${formatIova(e.iova)}: ${e.dropped} entr${e.dropped === 1 ? "y" : "ies"} dropped`,
     )
-    .with(
-      { _tag: "AtsInvalidationSent" },
-      (e) => `${e.command}: ATS Invalidate Request to ${e.rid} for ${formatIova(e.iova)}`,
-    )
+    .with({ _tag: "AtsInvalidationSent" }, (e) => `${e.command}: ATS Invalidate Request to ${e.rid} for ${atsRange(e)}`)
     .with(
       { _tag: "AtsInvalidationCompleted" },
       (e) =>
-        `${e.rid} completed ATS invalidation of ${formatIova(e.iova)}${e.dropped === undefined ? " (no entry)" : ` (dropped -> page ${e.dropped})`}`,
+        `${e.rid} completed ATS invalidation of ${atsRange(e)}${e.dropped.length === 0 ? " (no entry)" : ` (dropped -> page ${e.dropped.join(", ")})`}`,
     )
     .with({ _tag: "AtsInvalidationWaitDone" }, (e) => `${e.pid}: every ATS Invalidation Completion received`)
     .with({ _tag: "TranslationCompleted" }, (e) =>
@@ -240,7 +333,51 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
         ? `Translation Completion to ${e.rid} for ${formatIova(e.iova)}: no access (R=W=0)`
         : `Translation Completion to ${e.rid}: ${formatIova(e.iova)} -> page ${e.page} (from ${e.source})`,
     )
-    .with({ _tag: "AtcFilled" }, (e) => `${e.rid} ATC filled ${formatIova(e.iova)} -> page ${e.page}`)
+    .with({ _tag: "AtcFilled" }, (e) => `${e.rid} ATC filled ${atsRange(e)} -> page ${e.page}`)
+    .with(
+      { _tag: "NestedIotlbFilled" },
+      (e) => `IOTLB filled ${hw(e)} ${formatIova(e.iova)} -> page ${e.page} (stage 1 + stage 2)`,
+    )
+    .with(
+      { _tag: "Stage1PteWritten" },
+      (e) => `${e.vm} wrote its stage-1 table ${e.table}: ${formatIova(e.iova)} -> GPA ${formatIova(e.gpa)} (no trap)`,
+    )
+    .with(
+      { _tag: "Stage1PteCleared" },
+      (e) =>
+        `${e.vm} cleared its stage-1 table ${e.table} PTE ${formatIova(e.iova)} (was GPA ${formatIova(e.gpa)}, no trap)`,
+    )
+    .with(
+      { _tag: "NestedAttached" },
+      (e) =>
+        `${e.vm}'s vRID ${e.vrid} PASID ${e.pasid} -> stage-1 table ${e.table} (guest tag ${e.vtag}): ${e.rid} PASID ${e.pasid} attached, hardware tag ${hw(e)}`,
+    )
+    .with(
+      { _tag: "NestedDetached" },
+      (e) =>
+        `${e.rid} PASID ${e.pasid} detached from ${e.vm}'s stage 1 (${e.iotlbDropped} IOTLB and ${e.atcDropped} ATC entries flushed)`,
+    )
+    .with(
+      { _tag: "NestedIotlbInvalidated" },
+      (e) =>
+        `${e.command} for ${e.by}: IOTLB ${hw(e)} ${e.iova === undefined ? "all addresses" : formatIova(e.iova)}, ${e.dropped} entr${e.dropped === 1 ? "y" : "ies"} dropped`,
+    )
+    .with(
+      { _tag: "GuestAtcInvalidation" },
+      (e) =>
+        `${e.vm}'s ${e.command} vRID ${e.vrid} PASID ${e.pasid} ${formatIova(e.iova)}: ${e.disposition}${e.rid === undefined ? "" : ` to ${e.rid}`}`,
+    )
+    .with(
+      { _tag: "GuestInvalidationDone" },
+      (e) =>
+        `${e.pid}: wait descriptor completed${e.unmap === undefined ? "" : ` (the guest's unmap of table ${e.unmap.table} ${formatIova(e.unmap.iova)} is done)`}`,
+    )
+    .with({ _tag: "VridAssigned" }, (e) => `${e.vm}'s virtual IOMMU: vRID ${e.vrid} -> ${e.rid}`)
+    .with(
+      { _tag: "FunctionReassigned" },
+      (e) =>
+        `${e.rid} moved from ${e.from} to ${e.to} (FLR empties its ATC)${e.staleVrid === undefined ? "" : `; ${e.from}'s vRID ${e.staleVrid} still points at it`}`,
+    )
     .with(
       { _tag: "DmaCompleted" },
       (e) => `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} reached page ${e.page} (${e.path})`,
@@ -338,3 +475,4 @@ export const formatEvent = (event: Event, tag = "DID"): string =>
       (e) => `unmap of ${e.vm} ${formatIova(e.iova)} (${tag} ${e.did}, page ${e.page}) completed`,
     )
     .exhaustive()
+}

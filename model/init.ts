@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { initialNesting } from "./nesting/nesting.ts"
 import { atsReset } from "./pcie/ats.ts"
 import type { State } from "./state.ts"
 import type { Topology } from "./topology.ts"
@@ -58,4 +59,5 @@ export const initialState = (topology: Topology): State => ({
   vectors: topology.vectors ?? 1,
   pasids: [...(topology.pasids ?? [])].sort((a, b) => a - b),
   prgis: topology.prgis ?? 1,
+  ...(topology.nesting === undefined ? {} : { nesting: initialNesting(topology.vms, topology.nesting.tables) }),
 })

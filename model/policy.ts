@@ -50,6 +50,19 @@
  *   `"in-flight"` (the driver stays bound and keeps its T=0 handles).
  * - `trustedTranslation`: how T=1 requests are translated: `"viommu"` (the TVM's vIOMMU tables in
  *   private memory) or `"window-all-private"` (no vIOMMU; the window rule with every IOVA private).
+ * - `atcInvalidationUnderNesting`: what becomes of a guest's ATC invalidation (vRID, PASID) when its
+ *   device is attached to a nested domain (seed thread 001): `"forward-translated"` (iommufd
+ *   translates vRID -> pRID through the VM's virtual IOMMU and issues it), `"synthesize"` (the
+ *   hypervisor sends ATS invalidations itself, for the RIDs the guest's IOTLB invalidation covers,
+ *   and discards the guest's), `"forward-untranslated"` (the guest's vRID goes to the hardware as a
+ *   pRID) or `"drop"` (the guest's are discarded and none is synthesized).
+ * - `vDomainIdMap`: AMD-Vi's vDomain-ID -> pDomain-ID map: `"per-vm"` (keyed by VM and vDomain-ID)
+ *   or `"shared-across-vms"` (keyed by vDomain-ID alone, so two VMs' vDomain-ID 1 share one
+ *   pDomain-ID).
+ * - `amdAtcSynthesis`: on AMD-Vi with `"synthesize"`, `"all-gcr3-tables"` (every GCR3 table the
+ *   (vDomain-ID, PASID) may name) or `"single-gcr3-table"` (only one of them).
+ * - `vRidOnReassign`: `"remove"` (the virtual IOMMU's vRID entry of a device goes when the device
+ *   leaves the VM, as iommufd destroys the vDEVICE with its device) or `"keep"`.
  *
  * @module
  */
@@ -74,6 +87,12 @@ export const PolicySchema = Schema.Struct({
   tdiErrorOnConfigChange: Schema.optionalKey(Schema.Literals(["enforced", "ignored"])),
   trustFlip: Schema.optionalKey(Schema.Literals(["forbidden", "rebind", "in-flight"])),
   trustedTranslation: Schema.optionalKey(Schema.Literals(["viommu", "window-all-private"])),
+  atcInvalidationUnderNesting: Schema.optionalKey(
+    Schema.Literals(["forward-translated", "synthesize", "forward-untranslated", "drop"]),
+  ),
+  vDomainIdMap: Schema.optionalKey(Schema.Literals(["per-vm", "shared-across-vms"])),
+  amdAtcSynthesis: Schema.optionalKey(Schema.Literals(["all-gcr3-tables", "single-gcr3-table"])),
+  vRidOnReassign: Schema.optionalKey(Schema.Literals(["remove", "keep"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -99,6 +118,10 @@ export const defaultPolicy: PolicyValues = {
   tdiErrorOnConfigChange: "enforced",
   trustFlip: "forbidden",
   trustedTranslation: "viommu",
+  atcInvalidationUnderNesting: "forward-translated",
+  vDomainIdMap: "per-vm",
+  amdAtcSynthesis: "all-gcr3-tables",
+  vRidOnReassign: "remove",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

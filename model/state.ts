@@ -13,6 +13,7 @@ import type { Host } from "./host/host.ts"
 import type { Iova } from "./ids.ts"
 import type { Iommu } from "./iommu/iommu.ts"
 import type { Memory } from "./memory/pages.ts"
+import type { Nesting } from "./nesting/nesting.ts"
 import type { Outcome } from "./outcome.ts"
 import type { PcieFunction } from "./pcie/function.ts"
 import type { Subdevice } from "./pcie/subdevice.ts"
@@ -42,6 +43,8 @@ export interface State {
   readonly pasids: ReadonlyArray<number>
   /** Page request group indexes a device may use (0 … prgis-1); constant. */
   readonly prgis: number
+  /** Nested translation (seed thread 001), in scenarios whose topology has `nesting` only. */
+  readonly nesting?: Nesting
 }
 
 /** What one step produced. */

@@ -22,6 +22,14 @@ import { hostWritePfCap } from "./host/pf-driver.ts"
 import { advanceUnmap, startUnmap } from "./host/unmap.ts"
 import { guestReadVfCap, guestWriteVfCap } from "./host/vfio-pasid-cap.ts"
 import { allocatePage, assignFunction, assignSubdevice, mapIova } from "./host/vfio.ts"
+import {
+  advanceGuestInvalidation,
+  guestInvalidateAtc,
+  guestInvalidateIotlb,
+  guestStage1Unmap,
+} from "./nesting/guest-invalidation.ts"
+import { guestAttachStage1, guestDetachStage1, guestStage1Map } from "./nesting/stage1.ts"
+import { reassignFunction } from "./nesting/viommu.ts"
 import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
 import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
@@ -54,19 +62,24 @@ const handlers: Handlers = {
   HostAdvance: (ctx, s, c) => {
     const p = procedureByPid(s.host, c.pid)
     if (p === undefined) return unchanged(s, rejected(`no procedure ${c.pid} in flight`))
-    return p._tag === "Unmap"
-      ? advanceUnmap(ctx, s, p)
-      : p._tag === "ProgramIrte"
-        ? advanceIrteProgramming(s, p)
-        : advanceTeardown(s, p)
+    switch (p._tag) {
+      case "Unmap":
+        return advanceUnmap(ctx, s, p)
+      case "ProgramIrte":
+        return advanceIrteProgramming(s, p)
+      case "PasidTeardown":
+        return advanceTeardown(s, p)
+      case "GuestInvalidation":
+        return advanceGuestInvalidation(ctx, s, p)
+    }
   },
   HostAssignSubdevice: (ctx, s, c) => assignSubdevice(ctx, s, c.sub, c.vm),
   GuestRequestInterrupt: (ctx, s, c) => startIrteProgramming(ctx, s, c.vm, c.iface, c.entry, c.vector),
   GuestWriteInterruptEntry: (ctx, s, c) => guestWriteInterruptEntry(ctx, s, c.vm, c.iface, c.entry, c.message),
   GuestWriteBme: (ctx, s, c) => guestWriteBme(ctx, s, c.vm, c.iface, c.enable),
-  DeviceTranslationRequest: (_ctx, s, c) => translationRequest(s, c.rid, c.iova),
-  DeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "read"),
-  DeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "write"),
+  DeviceTranslationRequest: (_ctx, s, c) => translationRequest(s, c.rid, c.iova, c.pasid),
+  DeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "read", c.pasid),
+  DeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "write", c.pasid),
   SubdeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.sub, c.iova, "read"),
   SubdeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.sub, c.iova, "write"),
   DeviceRaiseInterrupt: (ctx, s, c) => raiseInterrupt(ctx, s, c.iface, c.entry),
@@ -87,8 +100,15 @@ const handlers: Handlers = {
   GuestDmaUnmap: (ctx, s, c) => dmaUnmap(ctx, s, c.vm, c.rid, c.handle),
   DeviceDmaHandle: (ctx, s, c) => dmaThroughHandle(ctx, s, c.rid, c.handle, c.access),
   GuestTrustFlip: (ctx, s, c) => trustFlip(ctx, s, c.vm, c.rid),
-  DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read"),
-  DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write"),
+  DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read", c.pasid),
+  DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write", c.pasid),
+  GuestStage1Map: (_ctx, s, c) => guestStage1Map(s, c.vm, c.table, c.iova, c.gpa),
+  GuestStage1Unmap: (ctx, s, c) => guestStage1Unmap(ctx, s, c.vm, c.table, c.iova),
+  GuestAttachStage1: (ctx, s, c) => guestAttachStage1(ctx, s, c.vm, c.vrid, c.pasid, c.table),
+  GuestDetachStage1: (_ctx, s, c) => guestDetachStage1(s, c.vm, c.vrid, c.pasid),
+  GuestInvalidateIotlb: (_ctx, s, c) => guestInvalidateIotlb(s, c.vm, c.vtag, c.pasid, c.iova),
+  GuestInvalidateAtc: (_ctx, s, c) => guestInvalidateAtc(s, c.vm, c.vrid, c.pasid, c.iova),
+  HostReassignFunction: (ctx, s, c) => reassignFunction(ctx, s, c.rid, c.vm),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),
 }
 

@@ -31,6 +31,11 @@
  * Optional, for TDISP (seed thread 004): a function's `tdisp` (it has a TDI); `confidential`: the
  * confidential VMs, whose pages start private.
  *
+ * Optional, for nesting (seed thread 001): `nesting: { "tables": 1 }` gives every VM a nesting
+ * parent (its domain), that many guest stage-1 tables and a virtual IOMMU; the stage-1 IOVAs and
+ * the GPAs both range over `iovas`, and nested attachments may use PASID 0 (requests without
+ * PASID) and the PASIDs of `pasids`, which the assigned functions may put on their requests.
+ *
  * @module
  */
 import { Schema } from "effect"
@@ -106,6 +111,7 @@ export const Topology = Schema.Struct({
   prgis: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
   confidential: Schema.optionalKey(Schema.Array(VmId)),
   vectors: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))),
+  nesting: Schema.optionalKey(Schema.Struct({ tables: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)) })),
 }).check(Schema.makeFilter(wellFormedTopology))
 /** A scenario's topology. */
 export type Topology = typeof Topology.Type

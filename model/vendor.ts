@@ -9,9 +9,14 @@
  * - AMD IOMMU 3.x: DomainID; INVALIDATE_IOMMU_PAGES (§2.4.3); INVALIDATE_IOTLB_PAGES (§2.4.4).
  * - SMMUv3.3: VMID; CMD_TLBI_S2_IPA (§4.4.2); CMD_ATC_INV (§4.5.2).
  *
+ * Under nesting they differ in substance (seed thread 001): where the guest-owned walk starts, how
+ * the hypervisor computes the hardware tag, what key the guest invalidates with and who answers
+ * for the ATC. `nesting` carries those semantics (`nesting/vendor-nesting.ts`).
+ *
  * @module
  */
 import { Context, Schema } from "effect"
+import { amdNesting, type NestingSemantics, smmuNesting, vtdNesting } from "./nesting/vendor-nesting.ts"
 
 /** Schema of a scenario's `vendor` field. */
 export const VendorId = Schema.Literals(["vtd", "amd-vi", "smmuv3"])
@@ -29,6 +34,8 @@ export interface VendorSemantics {
   readonly iotlbInvalidation: string
   /** Name of the command that makes the IOMMU send an ATS Invalidate Request. */
   readonly atcInvalidation: string
+  /** Nested translation: tags, invalidation keys and their translation. */
+  readonly nesting: NestingSemantics
 }
 
 /** The semantics of each architecture, by id. */
@@ -39,6 +46,7 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     domainTag: "DID",
     iotlbInvalidation: "IOTLB invalidate (page-selective)",
     atcInvalidation: "Device-TLB invalidate",
+    nesting: vtdNesting,
   },
   "amd-vi": {
     id: "amd-vi",
@@ -46,6 +54,7 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     domainTag: "DomainID",
     iotlbInvalidation: "INVALIDATE_IOMMU_PAGES",
     atcInvalidation: "INVALIDATE_IOTLB_PAGES",
+    nesting: amdNesting,
   },
   smmuv3: {
     id: "smmuv3",
@@ -53,6 +62,7 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     domainTag: "VMID",
     iotlbInvalidation: "CMD_TLBI_S2_IPA",
     atcInvalidation: "CMD_ATC_INV",
+    nesting: smmuNesting,
   },
 }
 

@@ -6,15 +6,34 @@
  */
 import { contextEntry } from "./iommu/context.ts"
 import { domainByDid } from "./iommu/iommu.ts"
+import { atcOrder } from "./pcie/ats.ts"
 import type { State } from "./state.ts"
 
 const sortedStrictly = <T>(xs: ReadonlyArray<T>, cmp: (a: T, b: T) => number): boolean =>
   xs.every((x, i) => i === 0 || cmp(xs[i - 1] as T, x) < 0)
 
+/**
+ * Nesting: attachments belong to their function's VM, the combined IOTLB is keyed, and every
+ * combined entry's page is one the tag's VMs can reach (a VM's page, or one being unmapped).
+ */
+const nestingInvariant = (state: State): string | undefined => {
+  const n = state.nesting
+  if (n === undefined) return undefined
+  for (const a of n.attachments)
+    if (state.functions.find((f) => f.rid === a.rid)?.owner !== a.vm)
+      return `nested attachment ${a.rid}/${a.pasid} is ${a.vm}'s but the function is not`
+  if (
+    !sortedStrictly(n.iotlb, (a, b) => a.domainTag - b.domainTag || a.addressSpace - b.addressSpace || a.iova - b.iova)
+  )
+    return "combined IOTLB not keyed by (tag, address space, IOVA)"
+  for (const e of n.iotlb) if (state.memory[e.page] === undefined) return `combined IOTLB names page ${e.page}`
+  return undefined
+}
+
 /** The first broken invariant of `state`, or `undefined` when every invariant holds. */
 export const brokenInvariant = (state: State): string | undefined => {
   for (const fn of state.functions) {
-    if (!sortedStrictly(fn.ats.atc, (a, b) => a.iova - b.iova)) return `${fn.rid}: ATC not keyed by IOVA`
+    if (!sortedStrictly(fn.ats.atc, atcOrder)) return `${fn.rid}: ATC not keyed by (PASID, IOVA)`
     if (!fn.ats.enabled && (fn.ats.atc.length > 0 || fn.ats.invalidations.length > 0))
       return `${fn.rid}: ATS disabled but ATC or invalidations present`
     const entry = contextEntry(state.iommu.context, fn.rid)
@@ -47,6 +66,8 @@ export const brokenInvariant = (state: State): string | undefined => {
     for (const p of d.ptes)
       if (state.memory[p.page] !== d.vm) return `DID ${d.did} maps page ${p.page}, owned by ${state.memory[p.page]}`
   }
+  const nested = nestingInvariant(state)
+  if (nested !== undefined) return nested
   if (!sortedStrictly(state.iommu.interrupts.iec, (a, b) => a.handle - b.handle)) return "IEC not keyed by handle"
   for (const p of state.host.procedures) {
     if (p.pc < 0 || p.pc >= p.program.length) return `${p.pid}: pc ${p.pc} out of range`

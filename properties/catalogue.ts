@@ -8,6 +8,8 @@ import { capabilityCoherence } from "./capability-coherence.ts"
 import { dmaHandleCoherence } from "./dma-handle-coherence.ts"
 import { dmaIsolation } from "./dma-isolation.ts"
 import { interruptIsolation } from "./interrupt-isolation.ts"
+import { invalidationScope } from "./invalidation-scope.ts"
+import { iotlbCoherence } from "./iotlb-coherence.ts"
 import { priRouting } from "./pri-routing.ts"
 import { trustIsolation } from "./trust-isolation.ts"
 import type { Property } from "./property.ts"
@@ -18,6 +20,8 @@ export const properties: ReadonlyArray<Property> = [
   interruptIsolation,
   priRouting,
   trustIsolation,
+  invalidationScope,
+  iotlbCoherence,
   atcCoherence,
   capabilityCoherence,
   dmaHandleCoherence,

@@ -27,13 +27,15 @@ interface Row {
 }
 
 const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyArray<Row> => {
-  const tag = vendors[file.scenario.vendor].domainTag
+  const vendor = vendors[file.scenario.vendor]
+  const tag = vendor.domainTag
+  const space = vendor.nesting.addressSpaceName
   return result.steps.map((s, i) => ({
     index: i,
     actor: actorOf(s.command),
     command: formatCommand(s.command),
     outcome: formatOutcome(s.outcome),
-    events: s.events.map((e) => formatEvent(e, tag)),
+    events: s.events.map((e) => formatEvent(e, tag, space)),
     changed: diffState(s.before, s.after),
     violations: result.findings.filter((f) => f.stepIndex === i).map((f) => `${f.property}: ${f.message}`),
   }))

@@ -27,7 +27,9 @@ const verdictLine = (file: CounterexampleFile, result: ReplayResult): string => 
 
 /** The replay as text lines. */
 export const renderReplay = (file: CounterexampleFile, result: ReplayResult): string => {
-  const tag = vendors[file.scenario.vendor].domainTag
+  const vendor = vendors[file.scenario.vendor]
+  const tag = vendor.domainTag
+  const space = vendor.nesting.addressSpaceName
   const lines: Array<string> = [
     `scenario ${file.scenario.id} (${vendors[file.scenario.vendor].name}): ${file.scenario.title}`,
     `recorded: ${file.property} at step ${file.stepIndex}, ${file.commands.length} commands`,
@@ -35,7 +37,7 @@ export const renderReplay = (file: CounterexampleFile, result: ReplayResult): st
   ]
   result.steps.forEach((s, i) => {
     lines.push(`#${i} ${actorOf(s.command)}  ${formatCommand(s.command)}  -> ${formatOutcome(s.outcome)}`)
-    for (const e of s.events) lines.push(`     event  ${formatEvent(e, tag)}`)
+    for (const e of s.events) lines.push(`     event  ${formatEvent(e, tag, space)}`)
     for (const d of diffState(s.before, s.after)) lines.push(`     state  ${d}`)
     for (const f of result.findings) if (f.stepIndex === i) lines.push(`     VIOLATION  ${f.property}: ${f.message}`)
   })

@@ -4,13 +4,14 @@
  *
  * @module
  */
+import type { GuestInvalidation } from "../nesting/guest-invalidation.ts"
 import type { PasidPriBits } from "../pcie/pasid-pri.ts"
 import type { IrteProcedure } from "./irte-programming.ts"
 import type { PasidTeardown } from "./pasid-teardown.ts"
 import type { UnmapProcedure } from "./unmap.ts"
 
 /** A host procedure in flight. */
-export type Procedure = UnmapProcedure | IrteProcedure | PasidTeardown
+export type Procedure = UnmapProcedure | IrteProcedure | PasidTeardown | GuestInvalidation
 
 /**
  * vfio's emulated PASID/PRI capability of one VF: which features it shows as supported (those its

@@ -17,6 +17,12 @@
  *
  * Policy `invalidationOrder` swaps 2 with 3–4; policy `atcInvalidation: "skip"` leaves out 3–4.
  *
+ * Under nesting the domain is a nesting parent: the combined IOTLB entries built on it may hold the
+ * unmapped GPA under any stage-1 IOVA, so step 2 also flushes every hardware tag of the VM's nested
+ * attachments whole, and step 3 sends an all-addresses ATS Invalidate Request for each nested
+ * (pRID, PASID) (Linux `intel/cache.c` flushes a nested domain's whole DID and its Device-TLBs
+ * when its parent changes; `arm-smmu-v3` issues CMD_TLBI_NH_ALL for a nesting parent).
+ *
  * @module
  */
 import { defect } from "../defect.ts"
@@ -30,6 +36,8 @@ import { ok, rejected, waiting } from "../outcome.ts"
 import { atsAwaiting, atsReceiveInvalidation } from "../pcie/ats.ts"
 import { functionIndex } from "../pcie/function.ts"
 import type { PolicyValues } from "../policy.ts"
+import { type Nesting, nestedIotlbInvalidate, tagOf } from "../nesting/nesting.ts"
+import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 
@@ -92,6 +100,31 @@ export const startUnmap = (ctx: StepContext, state: State, vm: VmId, iova: Iova)
   }
 }
 
+/** Flushes, whole, every hardware tag of `vm`'s nested attachments (the parent changed under them). */
+const flushNestedTags = (
+  ctx: StepContext,
+  n: Nesting,
+  vm: VmId,
+): { readonly nesting: Nesting; readonly events: ReadonlyArray<Event> } => {
+  let nesting = n
+  const events: Array<Event> = []
+  const tags = n.attachments.filter((a) => a.vm === vm).map(tagOf)
+  tags.forEach((tag, i) => {
+    if (tags.findIndex((t) => t.domainTag === tag.domainTag && t.addressSpace === tag.addressSpace) !== i) return
+    const r = nestedIotlbInvalidate(nesting, tag, undefined)
+    nesting = r.nesting
+    events.push({
+      _tag: "NestedIotlbInvalidated",
+      command: ctx.vendor.iotlbInvalidation,
+      by: "host",
+      ...tag,
+      iova: undefined,
+      dropped: r.dropped.length,
+    })
+  })
+  return { nesting, events }
+}
+
 /** Whether some PTE or some unmap in flight still holds `page`. */
 const pinned = (state: State, page: HpaPage): boolean =>
   state.iommu.domains.some((d) => d.ptes.some((pte) => pte.page === page)) ||
@@ -108,30 +141,47 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
   switch (next) {
     case "invalidate-iotlb": {
       const { iotlb, dropped } = iotlbInvalidate(state.iommu.iotlb, p.did, p.iova)
-      return advanced({ ...state, iommu: { ...state.iommu, iotlb } }, [
+      const nested = state.nesting === undefined ? undefined : flushNestedTags(ctx, state.nesting, p.vm)
+      return advanced(
         {
-          _tag: "IotlbInvalidated",
-          command: ctx.vendor.iotlbInvalidation,
-          did: p.did,
-          iova: p.iova,
-          dropped: dropped.length,
+          ...state,
+          iommu: { ...state.iommu, iotlb },
+          ...(nested === undefined ? {} : { nesting: nested.nesting }),
         },
-      ])
+        [
+          {
+            _tag: "IotlbInvalidated",
+            command: ctx.vendor.iotlbInvalidation,
+            did: p.did,
+            iova: p.iova,
+            dropped: dropped.length,
+          },
+          ...(nested?.events ?? []),
+        ],
+      )
     }
     case "invalidate-atc": {
-      const targets = ridsInDomain(state.iommu.context, p.did).filter(
-        (rid) => state.functions[functionIndex(state.functions, rid)]?.ats.enabled === true,
+      const flat = ridsInDomain(state.iommu.context, p.did).map((rid) => ({ rid, pasid: undefined, iova: p.iova }))
+      const nested = (state.nesting?.attachments ?? [])
+        .filter((a) => a.vm === p.vm)
+        .map((a) => ({ rid: a.rid, pasid: a.pasid === 0 ? undefined : a.pasid, iova: undefined }))
+      const targets = [...flat, ...nested].filter(
+        (t) => state.functions[functionIndex(state.functions, t.rid)]?.ats.enabled === true,
       )
-      const functions = state.functions.map((fn) =>
-        targets.includes(fn.rid) ? { ...fn, ats: atsReceiveInvalidation(fn.ats, { iova: p.iova, itag: p.pid }) } : fn,
-      )
+      const functions = state.functions.map((fn) => {
+        let ats = fn.ats
+        for (const t of targets)
+          if (t.rid === fn.rid) ats = atsReceiveInvalidation(ats, { pasid: t.pasid, iova: t.iova, itag: p.pid })
+        return ats === fn.ats ? fn : { ...fn, ats }
+      })
       return advanced(
         { ...state, functions },
-        targets.map((rid) => ({
+        targets.map((t) => ({
           _tag: "AtsInvalidationSent" as const,
           command: ctx.vendor.atcInvalidation,
-          rid,
-          iova: p.iova,
+          rid: t.rid,
+          pasid: t.pasid,
+          iova: t.iova,
           itag: p.pid,
         })),
       )

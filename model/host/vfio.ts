@@ -21,6 +21,7 @@ import { functionIndex, updateFunction } from "../pcie/function.ts"
 import { CAPS_RESET, governingCaps } from "../pcie/pasid-pri.ts"
 import { requesterOf } from "../pcie/requester.ts"
 import { putSubdevice, subdeviceById } from "../pcie/subdevice.ts"
+import { allocateVrid } from "../nesting/viommu.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { procedureByPid } from "./host.ts"
 import { unmapPid } from "./unmap.ts"
@@ -40,7 +41,8 @@ export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult 
 /**
  * `HostAssignFunction { rid, vm }`: VFIO assigns a host-owned VF to the VM. The function is reset
  * on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties its ATC) and its context entry
- * is pointed at the VM's domain. With an emulated PASID/PRI capability, vfio creates it here: the
+ * is pointed at the VM's domain (the nesting parent, with nesting, where the VMM also gives it a
+ * vRID in the VM's virtual IOMMU). With an emulated PASID/PRI capability, vfio creates it here: the
  * features its PF has enabled now are shown supported, every control bit starts clear. Rejected
  * for a PF, an unknown RID or a VF already assigned.
  */
@@ -66,15 +68,20 @@ export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmI
           ),
         }
       : state.host
+  const virtual = state.nesting === undefined ? undefined : allocateVrid(state.nesting, vm, rid)
   return {
     state: {
       ...state,
       functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(f.ats.enabled) })),
       iommu: { ...state.iommu, context: setContext(state.iommu.context, entry) },
       host,
+      ...(virtual === undefined ? {} : { nesting: virtual.nesting }),
     },
     outcome: ok,
-    events: [{ _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 }],
+    events: [
+      { _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 },
+      ...(virtual === undefined ? [] : [{ _tag: "VridAssigned" as const, vm, vrid: virtual.vrid, rid }]),
+    ],
   }
 }
 

@@ -13,25 +13,33 @@
  */
 import type { HpaPage, Iova } from "../ids.ts"
 
-/** One cached translation: IOVA (bytes) to HPA page, as returned by a Translation Completion. */
+/**
+ * One cached translation: IOVA (bytes) to HPA page, as returned by a Translation Completion, for the
+ * PASID the Translation Request carried (`undefined`: a request without PASID; PCIe Base 6.0
+ * §10.2.2 lets a function cache translations per PASID).
+ */
 export interface AtcEntry {
+  readonly pasid?: number
   readonly iova: Iova
   readonly page: HpaPage
 }
 
 /**
- * An ATS Invalidate Request received by the device: the IOVA to drop and the ITag, here the id of
- * the host procedure that sent it (PCIe Base 6.0 §10.3.1).
+ * An ATS Invalidate Request received by the device: the IOVA to drop (`undefined`: the whole
+ * address range, PCIe Base 6.0 §10.3.1 with S=1 and the largest size), the PASID it carries
+ * (`undefined`: none, so it applies to translations without PASID) and the ITag, here the id of
+ * the procedure that sent it.
  */
 export interface AtsInvalidation {
-  readonly iova: Iova
+  readonly pasid?: number
+  readonly iova?: Iova
   readonly itag: string
 }
 
 /** The ATS state of one function: ATS Control Enable (§10.5.1.3), its ATC and pending invalidations. */
 export interface AtsState {
   readonly enabled: boolean
-  /** Sorted by IOVA, at most one entry per IOVA. */
+  /** Sorted by (PASID, IOVA) with no PASID first, at most one entry per key. */
   readonly atc: ReadonlyArray<AtcEntry>
   /** In arrival order. */
   readonly invalidations: ReadonlyArray<AtsInvalidation>
@@ -40,14 +48,22 @@ export interface AtsState {
 /** The ATS state of a function after reset: ATC and invalidation queue empty. */
 export const atsReset = (enabled: boolean): AtsState => ({ enabled, atc: [], invalidations: [] })
 
-/** The ATC entry for `iova`, if cached. */
-export const atcLookup = (ats: AtsState, iova: Iova): AtcEntry | undefined => ats.atc.find((e) => e.iova === iova)
+/** Orders ATC entries by (PASID, IOVA), entries without PASID first. */
+export const atcOrder = (a: AtcEntry, b: AtcEntry): number => (a.pasid ?? -1) - (b.pasid ?? -1) || a.iova - b.iova
 
-/** Caches a Translation Completion, replacing any older entry for the same IOVA. */
+/** The ATC entry for (`pasid`, `iova`), if cached (`pasid` undefined: a request without PASID). */
+export const atcLookup = (ats: AtsState, iova: Iova, pasid?: number): AtcEntry | undefined =>
+  ats.atc.find((e) => e.iova === iova && e.pasid === pasid)
+
+/** Caches a Translation Completion, replacing any older entry for the same (PASID, IOVA). */
 export const atcFill = (ats: AtsState, entry: AtcEntry): AtsState => ({
   ...ats,
-  atc: [...ats.atc.filter((e) => e.iova !== entry.iova), entry].sort((a, b) => a.iova - b.iova),
+  atc: [...ats.atc.filter((e) => e.iova !== entry.iova || e.pasid !== entry.pasid), entry].sort(atcOrder),
 })
+
+/** Whether an Invalidate Request covers an ATC entry: same PASID (or none), and its IOVA or the whole range. */
+export const invalidationCovers = (inv: AtsInvalidation, entry: AtcEntry): boolean =>
+  inv.pasid === entry.pasid && (inv.iova === undefined || inv.iova === entry.iova)
 
 /** Queues an Invalidate Request at the device (the device has not acted on it yet). */
 export const atsReceiveInvalidation = (ats: AtsState, inv: AtsInvalidation): AtsState => ({
@@ -56,20 +72,20 @@ export const atsReceiveInvalidation = (ats: AtsState, inv: AtsInvalidation): Ats
 })
 
 /**
- * The device acts on its oldest pending Invalidate Request: drops the ATC entry for that IOVA and
+ * The device acts on its oldest pending Invalidate Request: drops the ATC entries it covers and
  * sends the Invalidation Completion. Returns `undefined` when nothing is pending.
  */
 export const atsCompleteInvalidation = (
   ats: AtsState,
 ):
-  | { readonly ats: AtsState; readonly completed: AtsInvalidation; readonly dropped: AtcEntry | undefined }
+  | { readonly ats: AtsState; readonly completed: AtsInvalidation; readonly dropped: ReadonlyArray<AtcEntry> }
   | undefined => {
   const [completed, ...rest] = ats.invalidations
   if (completed === undefined) return undefined
   return {
-    ats: { ...ats, atc: ats.atc.filter((e) => e.iova !== completed.iova), invalidations: rest },
+    ats: { ...ats, atc: ats.atc.filter((e) => !invalidationCovers(completed, e)), invalidations: rest },
     completed,
-    dropped: atcLookup(ats, completed.iova),
+    dropped: ats.atc.filter((e) => invalidationCovers(completed, e)),
   }
 }
 

@@ -19,7 +19,8 @@
 import type { DmaPath, Event } from "../event.ts"
 import { formatIova, type HpaPage, type Iova, type Rid } from "../ids.ts"
 import { contextEntry, type Did } from "../iommu/context.ts"
-import { translate } from "../iommu/iommu.ts"
+import { type Translation, translate } from "../iommu/iommu.ts"
+import { nestedAttachmentFor, nestedTranslate } from "../nesting/translate.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
@@ -31,46 +32,79 @@ import { requesterOf } from "./requester.ts"
 const fillEvents = (did: Did | undefined, iova: Iova, page: HpaPage, source: string): ReadonlyArray<Event> =>
   source === "walk" && did !== undefined ? [{ _tag: "IotlbFilled", did, iova, page }] : []
 
-/** `DeviceTranslationRequest { rid, iova }`. Rejected when the function has ATS or bus mastering disabled. */
-export const translationRequest = (state: State, rid: Rid, iova: Iova): StepResult => {
+/**
+ * The IOMMU's translation of a request of `rid` (with `pasid`, or none): through its nested
+ * attachment when it has one, else the flat path. Returns the state with the IOTLB possibly filled,
+ * the translation and the fill events.
+ */
+const translateRequest = (
+  state: State,
+  rid: Rid,
+  iova: Iova,
+  pasid: number | undefined,
+): { readonly state: State; readonly translation: Translation; readonly fills: ReadonlyArray<Event> } => {
+  const attachment = nestedAttachmentFor(state, rid, pasid)
+  if (attachment !== undefined && state.nesting !== undefined) {
+    const r = nestedTranslate(state, state.nesting, attachment, iova)
+    return {
+      state: r.nesting === state.nesting ? state : { ...state, nesting: r.nesting },
+      translation: r.translation,
+      fills: r.filled === undefined ? [] : [{ _tag: "NestedIotlbFilled", ...r.filled }],
+    }
+  }
+  const { iommu, translation } = translate(state.iommu, rid, iova, pasid)
+  return {
+    state: iommu === state.iommu ? state : { ...state, iommu },
+    translation,
+    fills:
+      translation._tag === "Translated" ? fillEvents(translation.did, iova, translation.page, translation.source) : [],
+  }
+}
+
+/**
+ * `DeviceTranslationRequest { rid, iova, pasid? }`. Rejected when the function has ATS or bus
+ * mastering disabled.
+ */
+export const translationRequest = (state: State, rid: Rid, iova: Iova, pasid?: number): StepResult => {
   const index = functionIndex(state.functions, rid)
   const fn = state.functions[index]
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
   if (!fn.ats.enabled) return unchanged(state, rejected(`ATS is not enabled on ${rid}`))
   if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
-  const { iommu, translation } = translate(state.iommu, rid, iova)
+  const pasidField = pasid === undefined ? {} : { pasid }
+  const { state: translated, translation, fills } = translateRequest(state, rid, iova, pasid)
   if (translation._tag === "Blocked") return unchanged(state, faulted(translation.reason))
   if (translation._tag === "NotPresent")
     return {
       state,
       outcome: ok,
-      events: [{ _tag: "TranslationCompleted", rid, iova, page: undefined, source: "none" }],
+      events: [{ _tag: "TranslationCompleted", rid, ...pasidField, iova, page: undefined, source: "none" }],
     }
-  const { did, page, source } = translation
-  const cached = atcLookup(fn.ats, iova)?.page === page
+  const { page, source } = translation
+  const cached = atcLookup(fn.ats, iova, pasid)?.page === page
   return {
-    state:
-      cached && iommu === state.iommu
-        ? state
-        : {
-            ...state,
-            iommu,
-            functions: cached
-              ? state.functions
-              : updateFunction(state.functions, index, (f) => ({ ...f, ats: atcFill(f.ats, { iova, page }) })),
-          },
+    state: cached
+      ? translated
+      : {
+          ...translated,
+          functions: updateFunction(state.functions, index, (f) => ({
+            ...f,
+            ats: atcFill(f.ats, { ...pasidField, iova, page }),
+          })),
+        },
     outcome: ok,
     events: [
-      ...fillEvents(did, iova, page, source),
-      { _tag: "TranslationCompleted", rid, iova, page, source },
-      { _tag: "AtcFilled", rid, iova, page },
+      ...fills,
+      { _tag: "TranslationCompleted", rid, ...pasidField, iova, page, source },
+      { _tag: "AtcFilled", rid, ...pasidField, iova, page },
     ],
   }
 }
 
 /**
  * An untranslated memory request from interface `iface` (a function's RID, or an ADI/mdev id):
- * `DeviceDmaRead`/`DeviceDmaWrite { rid, iova }` and `SubdeviceDmaRead`/`SubdeviceDmaWrite { sub, iova }`.
+ * `DeviceDmaRead`/`DeviceDmaWrite { rid, iova, pasid? }` and `SubdeviceDmaRead`/`SubdeviceDmaWrite
+ * { sub, iova }` (a sub-device tags its own PASID, if any).
  */
 export const untranslatedDma = (
   policy: PolicyValues,
@@ -78,51 +112,59 @@ export const untranslatedDma = (
   iface: string,
   iova: Iova,
   access: "read" | "write",
+  pasid?: number,
 ): StepResult => {
   const r = requesterOf(state, policy, iface)
   if (r === undefined) return unchanged(state, rejected(`unknown interface ${iface}`))
   if (!r.bme) return unchanged(state, rejected(`${r.rid} has Bus Master Enable clear`))
   const initiator = r.kind === "adi" || r.kind === "mdev" ? { initiator: iface } : {}
-  const { iommu, translation } = translate(state.iommu, r.rid, iova, r.pasid)
+  const tagged = r.pasid ?? pasid
+  const pasidField = pasid === undefined ? {} : { pasid }
+  const { state: translated, translation, fills } = translateRequest(state, r.rid, iova, tagged)
   if (translation._tag !== "Translated") {
     const reason = translation._tag === "Blocked" ? translation.reason : `${formatIova(iova)} not present`
     return {
       state,
       outcome: faulted(reason),
-      events: [{ _tag: "DmaFaulted", rid: r.rid, ...initiator, access, iova, reason }],
+      events: [{ _tag: "DmaFaulted", rid: r.rid, ...initiator, ...pasidField, access, iova, reason }],
     }
   }
-  const { did, page, source } = translation
+  const { page, source } = translation
   const path: DmaPath = source
   return {
-    state: iommu === state.iommu ? state : { ...state, iommu },
+    state: translated,
     outcome: ok,
-    events: [
-      ...fillEvents(did, iova, page, source),
-      { _tag: "DmaCompleted", rid: r.rid, ...initiator, access, iova, page, path },
-    ],
+    events: [...fills, { _tag: "DmaCompleted", rid: r.rid, ...initiator, ...pasidField, access, iova, page, path }],
   }
 }
 
 /**
- * `DeviceTranslatedRead`/`DeviceTranslatedWrite { rid, iova }`: a translated request through the
- * ATC entry for `iova`. Rejected when the ATC holds no entry (the device would first send a
- * Translation Request) or bus mastering is off; faulted when the RID's context entry is not present.
+ * `DeviceTranslatedRead`/`DeviceTranslatedWrite { rid, iova, pasid? }`: a translated request through
+ * the ATC entry for (`pasid`, `iova`). Rejected when the ATC holds no entry (the device would first
+ * send a Translation Request) or bus mastering is off; faulted when the RID's context entry is not
+ * present.
  */
-export const translatedDma = (state: State, rid: Rid, iova: Iova, access: "read" | "write"): StepResult => {
+export const translatedDma = (
+  state: State,
+  rid: Rid,
+  iova: Iova,
+  access: "read" | "write",
+  pasid?: number,
+): StepResult => {
   const fn = state.functions[functionIndex(state.functions, rid)]
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  const entry = atcLookup(fn.ats, iova)
+  const entry = atcLookup(fn.ats, iova, pasid)
   if (entry === undefined) return unchanged(state, rejected(`${rid} has no ATC entry for ${formatIova(iova)}`))
   if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
   if (contextEntry(state.iommu.context, rid) === undefined) {
     const reason = `${rid} has no context entry`
     return { state, outcome: faulted(reason), events: [{ _tag: "DmaFaulted", rid, access, iova, reason }] }
   }
+  const pasidField = pasid === undefined ? {} : { pasid }
   return {
     state,
     outcome: ok,
-    events: [{ _tag: "DmaCompleted", rid, access, iova, page: entry.page, path: "translated" }],
+    events: [{ _tag: "DmaCompleted", rid, ...pasidField, access, iova, page: entry.page, path: "translated" }],
   }
 }
 
@@ -140,9 +182,10 @@ export const completeAtsInvalidation = (state: State, rid: Rid): StepResult => {
       {
         _tag: "AtsInvalidationCompleted",
         rid,
+        pasid: done.completed.pasid,
         iova: done.completed.iova,
         itag: done.completed.itag,
-        dropped: done.dropped?.page,
+        dropped: done.dropped.map((e) => e.page),
       },
     ],
   }

@@ -1,0 +1,228 @@
+/**
+ * The guest's invalidations under nesting, run by the VMM and iommufd as multi-step procedures
+ * (seed thread 001: "the VM issues an ATC invalidation with (vRID, PASID) as the tag. The VMM must
+ * translate vRID -> dev_id -> pRID"; IOTLB invalidations go to the nested domain, the vDomain-ID
+ * group or the nesting parent by vendor). Device traffic can interleave between any two steps.
+ *
+ * Each VM has one invalidation queue (VT-d §6.5.2 invalidation queue, AMD IOMMU §3.3.12 command
+ * buffer, SMMUv3 §4 command queue, as the vIOMMU presents it): a procedure in flight while it holds
+ * descriptors, which the VMM takes in order, one per `HostAdvance`. Bounded: a guest whose queue
+ * holds `QUEUE_DEPTH` descriptors waits before queueing more (the command is rejected).
+ * - `Iotlb { vtag, pasid, iova }`: the guest's stage-1 IOTLB invalidation with its virtual keys;
+ *   iommufd translates it to hardware tags (`Vendor` nesting semantics) and the IOMMU drops those
+ *   entries and completes its own wait (one step, as for the host's IOTLB invalidation). When the
+ *   hypervisor synthesizes ATC invalidations (`atcInvalidationUnderNesting: "synthesize"`), it
+ *   sends them here, to the (pRID, PASID)s it computes.
+ * - `Atc { vrid, pasid, iova }`: the guest's ATC invalidation; forwarded with vRID -> pRID through
+ *   the VM's virtual IOMMU, forwarded untranslated, or discarded, by policy.
+ * - `Wait`: the guest's wait descriptor completes once every ATS Invalidate Request the queue sent
+ *   has its Invalidation Completion; a `GuestStage1Unmap`'s wait names the PTE it was for, and the
+ *   unmap is in flight until it completes.
+ *
+ * Three commands queue work:
+ * - `GuestStage1Unmap { vm, table, iova }`: the guest clears a stage-1 PTE (no trap) and, as its
+ *   driver does (Linux `iommu_iotlb_sync`), queues an IOTLB invalidation for each virtual key
+ *   naming the table, an ATC invalidation for each ATS device attached to it, and a wait.
+ * - `GuestInvalidateIotlb { vm, vtag, pasid, iova }` and `GuestInvalidateAtc { vm, vrid, pasid, iova }`:
+ *   one descriptor of the guest's choosing, then a wait (a guest may name any key).
+ *
+ * @module
+ */
+import { defect } from "../defect.ts"
+import type { Event } from "../event.ts"
+import { formatIova, type Iova, type Rid, type VmId } from "../ids.ts"
+import { ok, rejected, waiting } from "../outcome.ts"
+import { atsAwaiting, atsReceiveInvalidation } from "../pcie/ats.ts"
+import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import { procedureByPid, putProcedure, removeProcedure } from "../host/host.ts"
+import { nestedIotlbInvalidate, pridOf, putStage1Table, stage1Table } from "./nesting.ts"
+import type { AtcTarget, NestingContext } from "./vendor-nesting.ts"
+
+/** One descriptor of a guest's invalidation queue. */
+export type GuestDescriptor =
+  | { readonly _tag: "Iotlb"; readonly vtag: number; readonly pasid: number; readonly iova: Iova }
+  | { readonly _tag: "Atc"; readonly vrid: Rid; readonly pasid: number; readonly iova: Iova }
+  | {
+      readonly _tag: "Wait"
+      /** The stage-1 PTE whose `GuestStage1Unmap` queued this wait, if any. */
+      readonly unmap?: { readonly table: number; readonly iova: Iova }
+    }
+
+/** Most descriptors a guest's invalidation queue holds. */
+export const QUEUE_DEPTH = 6
+
+/**
+ * A guest's invalidation queue while it holds descriptors: `program[pc]` is the next one the VMM
+ * takes (`pc` is always 0: a taken descriptor leaves the queue).
+ */
+export interface GuestInvalidation {
+  readonly _tag: "GuestInvalidation"
+  readonly pid: string
+  readonly vm: VmId
+  readonly program: ReadonlyArray<GuestDescriptor>
+  readonly pc: number
+}
+
+/** The pid of `vm`'s invalidation queue: `"ginvq:vm1"`. */
+export const queuePid = (vm: VmId): string => `ginvq:${vm}`
+
+/** Whether `vm`'s unmap of (`table`, `iova`) is in flight (its wait descriptor still queued). */
+export const stage1UnmapInFlight = (state: State, vm: VmId, table?: number, iova?: Iova): boolean => {
+  const q = procedureByPid(state.host, queuePid(vm))
+  return (
+    q?._tag === "GuestInvalidation" &&
+    q.program.some(
+      (d) =>
+        d._tag === "Wait" &&
+        d.unmap !== undefined &&
+        (table === undefined || d.unmap.table === table) &&
+        (iova === undefined || d.unmap.iova === iova),
+    )
+  )
+}
+
+/** Appends descriptors to `vm`'s queue (in `s`); rejected when they do not fit. */
+const enqueue = (
+  state: State,
+  vm: VmId,
+  descriptors: ReadonlyArray<GuestDescriptor>,
+  events: ReadonlyArray<Event>,
+  s: State = state,
+): StepResult => {
+  const pid = queuePid(vm)
+  const q = procedureByPid(state.host, pid)
+  const held = q?._tag === "GuestInvalidation" ? q.program : []
+  if (held.length + descriptors.length > QUEUE_DEPTH)
+    return unchanged(state, rejected(`${vm}'s invalidation queue is full (${held.length} descriptors)`))
+  const p: GuestInvalidation = { _tag: "GuestInvalidation", pid, vm, program: [...held, ...descriptors], pc: 0 }
+  return { state: { ...s, host: putProcedure(s.host, p) }, outcome: ok, events }
+}
+
+/**
+ * `GuestStage1Unmap { vm, table, iova }`: clears the PTE and queues the guest driver's
+ * invalidations. Rejected when the PTE is not present or an unmap of it is in flight.
+ */
+export const guestStage1Unmap = (ctx: StepContext, state: State, vm: VmId, table: number, iova: Iova): StepResult => {
+  const n = state.nesting
+  const t = n === undefined ? undefined : stage1Table(n, vm, table)
+  const pte = t?.ptes.find((p) => p.iova === iova)
+  if (n === undefined || t === undefined || pte === undefined)
+    return unchanged(state, rejected(`${formatIova(iova)} is not present in ${vm}'s table ${table}`))
+  if (stage1UnmapInFlight(state, vm, table, iova))
+    return unchanged(state, rejected(`${vm}'s unmap of ${formatIova(iova)} in table ${table} is in flight`))
+  const attached = n.attachments.filter((a) => a.vm === vm && a.table === table)
+  const program: Array<GuestDescriptor> = [
+    ...ctx.vendor.nesting.guestIotlbKeys(attached).map((k) => ({ _tag: "Iotlb" as const, ...k, iova })),
+    ...attached
+      .filter((a) => state.functions.find((f) => f.rid === a.rid)?.ats.enabled === true)
+      .map((a) => ({ _tag: "Atc" as const, vrid: a.vrid, pasid: a.pasid, iova })),
+    { _tag: "Wait", unmap: { table, iova } },
+  ]
+  const cleared: State = {
+    ...state,
+    nesting: putStage1Table(n, { ...t, ptes: t.ptes.filter((p) => p.iova !== iova) }),
+  }
+  return enqueue(state, vm, program, [{ _tag: "Stage1PteCleared", vm, table, iova, gpa: pte.gpa }], cleared)
+}
+
+/** `GuestInvalidateIotlb { vm, vtag, pasid, iova }`: queues one IOTLB invalidation and a wait. */
+export const guestInvalidateIotlb = (state: State, vm: VmId, vtag: number, pasid: number, iova: Iova): StepResult =>
+  state.nesting === undefined
+    ? unchanged(state, rejected("no nesting"))
+    : enqueue(state, vm, [{ _tag: "Iotlb", vtag, pasid, iova }, { _tag: "Wait" }], [])
+
+/** `GuestInvalidateAtc { vm, vrid, pasid, iova }`: queues one ATC invalidation and a wait. */
+export const guestInvalidateAtc = (state: State, vm: VmId, vrid: Rid, pasid: number, iova: Iova): StepResult =>
+  state.nesting === undefined
+    ? unchanged(state, rejected("no nesting"))
+    : enqueue(state, vm, [{ _tag: "Atc", vrid, pasid, iova }, { _tag: "Wait" }], [])
+
+/** Sends an ATS Invalidate Request for (`pasid`, `iova`) to each target with ATS enabled. */
+const sendAts = (
+  ctx: StepContext,
+  state: State,
+  targets: ReadonlyArray<AtcTarget>,
+  iova: Iova,
+  itag: string,
+): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
+  const events: Array<Event> = []
+  const functions = state.functions.map((fn) => {
+    const mine = targets.filter((t) => t.rid === fn.rid)
+    if (mine.length === 0 || !fn.ats.enabled) return fn
+    let ats = fn.ats
+    for (const t of mine) {
+      const pasid = t.pasid === 0 ? undefined : t.pasid
+      ats = atsReceiveInvalidation(ats, { pasid, iova, itag })
+      events.push({ _tag: "AtsInvalidationSent", command: ctx.vendor.atcInvalidation, rid: fn.rid, pasid, iova, itag })
+    }
+    return { ...fn, ats }
+  })
+  return { state: events.length === 0 ? state : { ...state, functions }, events }
+}
+
+/** Runs `program[pc]` of a guest's invalidation (see the module doc). */
+export const advanceGuestInvalidation = (ctx: StepContext, state: State, p: GuestInvalidation): StepResult => {
+  const n = state.nesting
+  const d = p.program[p.pc]
+  if (n === undefined || d === undefined) return defect(`${p.pid} has no step at pc ${p.pc}`)
+  const rest = p.program.slice(1)
+  const advanced = (s: State, events: ReadonlyArray<Event>): StepResult => ({
+    state: {
+      ...s,
+      host: rest.length === 0 ? removeProcedure(s.host, p.pid) : putProcedure(s.host, { ...p, program: rest }),
+    },
+    outcome: ok,
+    events,
+  })
+  const semantics = ctx.vendor.nesting
+  const nctx: NestingContext = { policy: ctx.policy, nesting: n, domains: state.iommu.domains }
+  switch (d._tag) {
+    case "Iotlb": {
+      let nesting = n
+      const events: Array<Event> = []
+      for (const tag of semantics.iotlbTargets(nctx, p.vm, d)) {
+        const r = nestedIotlbInvalidate(nesting, tag, d.iova)
+        nesting = r.nesting
+        events.push({
+          _tag: "NestedIotlbInvalidated",
+          command: semantics.guestIotlbInvalidation,
+          by: p.vm,
+          ...tag,
+          iova: d.iova,
+          dropped: r.dropped.length,
+        })
+      }
+      const invalidated: State = nesting === n ? state : { ...state, nesting }
+      if (ctx.policy.atcInvalidationUnderNesting !== "synthesize") return advanced(invalidated, events)
+      const sent = sendAts(ctx, invalidated, semantics.synthesizedAtcTargets(nctx, p.vm, d), d.iova, p.pid)
+      return advanced(sent.state, [...events, ...sent.events])
+    }
+    case "Atc": {
+      const policy = ctx.policy.atcInvalidationUnderNesting
+      const base = {
+        _tag: "GuestAtcInvalidation" as const,
+        command: semantics.guestAtcInvalidation,
+        vm: p.vm,
+        vrid: d.vrid,
+        pasid: d.pasid,
+        iova: d.iova,
+      }
+      if (policy === "synthesize" || policy === "drop") return advanced(state, [{ ...base, disposition: "discarded" }])
+      const rid = policy === "forward-translated" ? pridOf(n, p.vm, d.vrid) : d.vrid
+      if (rid === undefined) return advanced(state, [{ ...base, disposition: "unknown-vrid" }])
+      const sent = sendAts(ctx, state, [{ rid, pasid: d.pasid }], d.iova, p.pid)
+      const disposition =
+        sent.events.length === 0
+          ? "no-such-function"
+          : policy === "forward-translated"
+            ? "forwarded"
+            : "forwarded-untranslated"
+      return advanced(sent.state, [{ ...base, disposition, rid }, ...sent.events])
+    }
+    case "Wait": {
+      const pending = state.functions.filter((fn) => atsAwaiting(fn.ats, p.pid)).map((fn) => fn.rid)
+      if (pending.length > 0) return unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
+      return advanced(state, [{ _tag: "GuestInvalidationDone", pid: p.pid, unmap: d.unmap }])
+    }
+  }
+}
