@@ -4,13 +4,14 @@
  *
  * Traces are state-aware: fast-check generates a list of choices (unbiased integers) and each
  * choice picks a command among `enabled(state)` of the state reached so far: a kind of command
- * uniformly among the enabled kinds, then one of that kind ({@link pickCommand}). Trace lengths are drawn up to `maxSteps` with fast-check's `size:
- * "max"`, so long traces are common (the default array size averages a handful of elements and
- * misses bugs that need 15 steps). The saved trace is the concrete command list, never the choices.
+ * uniformly among the enabled kinds, then one of that kind ({@link pickCommand}). Trace lengths are
+ * uniform between `maxSteps / 2` and `maxSteps`: deep bugs (a nested guest's unmap with its
+ * invalidation queue, 10–15 commands among ~20 kinds) show up in long traces and hardly ever in
+ * short ones, while a long trace holds a short bug as well. The saved trace is the concrete command
+ * list, never the choices.
  *
  * A search runs in passes: each pass asks fast-check for a trace that violates a property not yet
- * found; a failure is shrunk by fast-check (on the choices) and then by iovcheck's shrinkers on
- * the command list (1-minimal, simpler IDs, canonical numbering: `shrinkers/shrink-trace.ts`),
+ * found; a failure is shrunk by iovcheck's shrinkers on the command list (1-minimal, simpler IDs, canonical numbering: `shrinkers/shrink-trace.ts`),
  * its property is recorded, and the next pass looks for the remaining properties. A pass that runs
  * `runs` traces without a failure ends the search.
  *
@@ -48,9 +49,9 @@ export interface SearchOptions {
   /** Stop at the first violation found (default false: look for every property). */
   readonly firstOnly?: boolean
   /**
-   * Let fast-check shrink the generated choices before iovcheck's shrinkers (default true). Its
-   * shrinking of long choice arrays can take many runs; `fuzz` turns it off and relies on
-   * iovcheck's shrinkers alone.
+   * Let fast-check shrink the generated choices before iovcheck's shrinkers (default false). Traces
+   * are at least `maxSteps / 2` long, which fast-check keeps while it shrinks values only, so its
+   * shrinking costs many runs for little; iovcheck's shrinkers cut the commands themselves.
    */
   readonly fastCheckShrink?: boolean
 }
@@ -114,8 +115,20 @@ export type Swarm = ReadonlySet<string>
 /** Every command kind, in the order of the Command schema; swarm masks index into it. */
 export const COMMAND_KINDS: ReadonlyArray<CommandTag> = Command.members.map((m) => m.fields._tag.schema.literal)
 
-/** The swarm of a 32-bit mask: kind i is kept when bit i is set. */
-export const swarmOf = (mask: number): Swarm => new Set(COMMAND_KINDS.filter((_, i) => ((mask >>> i) & 1) === 1))
+/** Kinds one 31-bit word of a swarm mask covers. */
+const KINDS_PER_WORD = 31
+
+/**
+ * The swarm of a mask given as 31-bit words: kind i is kept when bit i % 31 of word ⌊i / 31⌋ is
+ * set (a missing word keeps nothing). Every kind can be kept, however many kinds there are.
+ */
+export const swarmOf = (words: ReadonlyArray<number>): Swarm =>
+  new Set(
+    COMMAND_KINDS.filter((_, i) => (((words[Math.floor(i / KINDS_PER_WORD)] ?? 0) >>> (i % KINDS_PER_WORD)) & 1) === 1),
+  )
+
+/** Number of 31-bit words a swarm mask needs for every command kind. */
+const SWARM_WORDS = Math.ceil(COMMAND_KINDS.length / KINDS_PER_WORD)
 
 /** A `NextCommand` that interprets choices against `enabled(state)` (see {@link pickCommand}). */
 export const fromChoices =
@@ -143,15 +156,25 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
   const initial = initialState(scenario.topology)
   const arbitrary = fc.record({
     swarm: fc.noBias(fc.nat({ max: 0x7fffffff })),
-    choices: fc.array(fc.noBias(fc.nat({ max: 0x7fffffff })), {
-      minLength: 1,
-      maxLength: options.maxSteps,
-      size: "max",
-    }),
+    mask: fc.array(fc.noBias(fc.nat({ max: 0x7fffffff })), { minLength: SWARM_WORDS, maxLength: SWARM_WORDS }),
+    choices: fc.noBias(
+      fc.array(fc.nat({ max: 0x7fffffff }), {
+        minLength: Math.ceil(options.maxSteps / 2),
+        maxLength: options.maxSteps,
+        size: "max",
+      }),
+    ),
   })
   /** Half the traces use every kind, half a swarm. */
-  const next = ({ swarm, choices }: { readonly swarm: number; readonly choices: ReadonlyArray<number> }) =>
-    fromChoices(choices, swarm % 2 === 0 ? undefined : swarmOf(swarm >>> 1))
+  const next = ({
+    swarm,
+    mask,
+    choices,
+  }: {
+    readonly swarm: number
+    readonly mask: ReadonlyArray<number>
+    readonly choices: ReadonlyArray<number>
+  }) => fromChoices(choices, swarm % 2 === 0 ? undefined : swarmOf(mask))
   const violations: Array<Violation> = []
   const firstSeen = new Map<string, number>()
   let runs = 0
@@ -173,7 +196,7 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
     const details = fc.check(property, {
       seed: options.seed,
       numRuns: options.runs,
-      endOnFailure: !shrink || options.fastCheckShrink === false,
+      endOnFailure: !shrink || options.fastCheckShrink !== true,
     })
     if (!details.failed || details.counterexample === null) break
     const shrinkStarted = options.now()

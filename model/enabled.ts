@@ -23,7 +23,8 @@ import { walk } from "./iommu/domain.ts"
 import type { Message } from "./interrupt/message.ts"
 import type { CapField } from "./pcie/pasid-pri.ts"
 import { freePages } from "./memory/pages.ts"
-import { stage1UnmapInFlight } from "./nesting/guest-invalidation.ts"
+import { procedureByPid } from "./host/host.ts"
+import { queuePid, stage1UnmapInFlight } from "./nesting/guest-invalidation.ts"
 import { attachmentOf } from "./nesting/nesting.ts"
 import type { State } from "./state.ts"
 
@@ -139,6 +140,7 @@ const nestingCommands = (state: State, out: Array<Command>): void => {
           out.push({ _tag: "GuestDetachStage1", vm, vrid: e.vrid, pasid })
         else for (const table of tables) out.push({ _tag: "GuestAttachStage1", vm, vrid: e.vrid, pasid, table })
     }
+    if (procedureByPid(state.host, queuePid(vm)) !== undefined) continue
     const named = [...new Set([...v.vrids.map((e) => e.vrid), ...vfs])].sort()
     for (const pasid of nestedPasids)
       for (const iova of state.iovas) {

@@ -106,8 +106,8 @@ const handlers: Handlers = {
   GuestStage1Unmap: (ctx, s, c) => guestStage1Unmap(ctx, s, c.vm, c.table, c.iova),
   GuestAttachStage1: (ctx, s, c) => guestAttachStage1(ctx, s, c.vm, c.vrid, c.pasid, c.table),
   GuestDetachStage1: (_ctx, s, c) => guestDetachStage1(s, c.vm, c.vrid, c.pasid),
-  GuestInvalidateIotlb: (_ctx, s, c) => guestInvalidateIotlb(s, c.vm, c.vtag, c.pasid, c.iova),
-  GuestInvalidateAtc: (_ctx, s, c) => guestInvalidateAtc(s, c.vm, c.vrid, c.pasid, c.iova),
+  GuestInvalidateIotlb: (ctx, s, c) => guestInvalidateIotlb(ctx, s, c.vm, c.vtag, c.pasid, c.iova),
+  GuestInvalidateAtc: (ctx, s, c) => guestInvalidateAtc(ctx, s, c.vm, c.vrid, c.pasid, c.iova),
   HostReassignFunction: (ctx, s, c) => reassignFunction(ctx, s, c.rid, c.vm),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),
 }

@@ -1,7 +1,7 @@
 /**
  * `invalidation-scope`: an invalidation a guest issues never changes the cached state of a function
- * or domain owned by someone else. Judged at each step of a guest's invalidation queue (the
- * `GuestInvalidation` procedure the VMM runs): no function the guest does not own receives an ATS
+ * or domain owned by someone else. Judged at each step that runs a guest's invalidations (its
+ * invalidation commands, whose batch the VMM issues at once, and `HostAdvance` of its queue): no function the guest does not own receives an ATS
  * Invalidate Request or loses an ATC entry, and no combined IOTLB entry leading to a page the guest
  * does not own is dropped.
  *
@@ -13,8 +13,29 @@
  * @module
  */
 import { describeFunction } from "../model/pcie/function.ts"
-import { formatIova } from "../model/ids.ts"
+import { type Command, formatCommand } from "../model/command.ts"
+import { formatIova, type VmId } from "../model/ids.ts"
+import type { State } from "../model/state.ts"
 import type { Property } from "./property.ts"
+
+/**
+ * The guest whose invalidations a transition runs: the guest's own invalidation commands (the VMM
+ * issues a batch when the guest writes its queue tail) and `HostAdvance` of a guest's queue.
+ */
+const guestInvalidator = (before: State, command: Command): VmId | undefined => {
+  switch (command._tag) {
+    case "GuestStage1Unmap":
+    case "GuestInvalidateIotlb":
+    case "GuestInvalidateAtc":
+      return command.vm
+    case "HostAdvance": {
+      const p = before.host.procedures.find((q) => q.pid === command.pid)
+      return p?._tag === "GuestInvalidation" ? p.vm : undefined
+    }
+    default:
+      return undefined
+  }
+}
 
 /** The `invalidation-scope` property. */
 export const invalidationScope: Property = {
@@ -24,10 +45,8 @@ export const invalidationScope: Property = {
   kind: "isolation",
   citation: "seed thread 001 (vRID -> pRID and vDomain-ID -> pDomain-ID translation); PCIe Base 6.0 §10.3",
   check: ({ before, command, after }) => {
-    if (command._tag !== "HostAdvance") return undefined
-    const p = before.host.procedures.find((q) => q.pid === command.pid)
-    if (p?._tag !== "GuestInvalidation") return undefined
-    const vm = p.vm
+    const vm = guestInvalidator(before, command)
+    if (vm === undefined) return undefined
     for (const fn of before.functions) {
       if (fn.owner === vm) continue
       const now = after.functions.find((f) => f.rid === fn.rid)
@@ -35,7 +54,7 @@ export const invalidationScope: Property = {
         now !== undefined &&
         (now.ats.invalidations.length !== fn.ats.invalidations.length || now.ats.atc.length !== fn.ats.atc.length)
       )
-        return `${vm}'s invalidation ${p.pid} reached ${describeFunction(fn)}: an ATS Invalidate Request was sent to a function ${vm} does not own`
+        return `${vm}'s invalidation (${formatCommand(command)}) reached ${describeFunction(fn)}: an ATS Invalidate Request was sent to a function ${vm} does not own`
     }
     const kept = after.nesting?.iotlb ?? []
     for (const e of before.nesting?.iotlb ?? []) {
@@ -45,7 +64,7 @@ export const invalidationScope: Property = {
         (k) => k.domainTag === e.domainTag && k.addressSpace === e.addressSpace && k.iova === e.iova,
       )
       if (!still)
-        return `${vm}'s invalidation ${p.pid} dropped the combined IOTLB entry (${e.domainTag}, ${e.addressSpace}) ${formatIova(e.iova)} -> page ${e.page}, a translation into ${owner}'s memory`
+        return `${vm}'s invalidation (${formatCommand(command)}) dropped the combined IOTLB entry (${e.domainTag}, ${e.addressSpace}) ${formatIova(e.iova)} -> page ${e.page}, a translation into ${owner}'s memory`
     }
     return undefined
   },

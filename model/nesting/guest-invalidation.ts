@@ -81,8 +81,13 @@ export const stage1UnmapInFlight = (state: State, vm: VmId, table?: number, iova
   )
 }
 
-/** Appends descriptors to `vm`'s queue (in `s`); rejected when they do not fit. */
+/**
+ * Appends descriptors to `vm`'s queue (in `s`); rejected when they do not fit. The guest's write of
+ * the queue tail traps, so when the queue was empty the VMM issues the new batch at once (up to its
+ * wait descriptor, which `HostAdvance` completes later).
+ */
 const enqueue = (
+  ctx: StepContext,
   state: State,
   vm: VmId,
   descriptors: ReadonlyArray<GuestDescriptor>,
@@ -95,7 +100,10 @@ const enqueue = (
   if (held.length + descriptors.length > QUEUE_DEPTH)
     return unchanged(state, rejected(`${vm}'s invalidation queue is full (${held.length} descriptors)`))
   const p: GuestInvalidation = { _tag: "GuestInvalidation", pid, vm, program: [...held, ...descriptors], pc: 0 }
-  return { state: { ...s, host: putProcedure(s.host, p) }, outcome: ok, events }
+  const queued: State = { ...s, host: putProcedure(s.host, p) }
+  if (held.length > 0) return { state: queued, outcome: ok, events }
+  const issued = advanceGuestInvalidation(ctx, queued, p)
+  return { ...issued, events: [...events, ...issued.events] }
 }
 
 /**
@@ -122,20 +130,34 @@ export const guestStage1Unmap = (ctx: StepContext, state: State, vm: VmId, table
     ...state,
     nesting: putStage1Table(n, { ...t, ptes: t.ptes.filter((p) => p.iova !== iova) }),
   }
-  return enqueue(state, vm, program, [{ _tag: "Stage1PteCleared", vm, table, iova, gpa: pte.gpa }], cleared)
+  return enqueue(ctx, state, vm, program, [{ _tag: "Stage1PteCleared", vm, table, iova, gpa: pte.gpa }], cleared)
 }
 
 /** `GuestInvalidateIotlb { vm, vtag, pasid, iova }`: queues one IOTLB invalidation and a wait. */
-export const guestInvalidateIotlb = (state: State, vm: VmId, vtag: number, pasid: number, iova: Iova): StepResult =>
+export const guestInvalidateIotlb = (
+  ctx: StepContext,
+  state: State,
+  vm: VmId,
+  vtag: number,
+  pasid: number,
+  iova: Iova,
+): StepResult =>
   state.nesting === undefined
     ? unchanged(state, rejected("no nesting"))
-    : enqueue(state, vm, [{ _tag: "Iotlb", vtag, pasid, iova }, { _tag: "Wait" }], [])
+    : enqueue(ctx, state, vm, [{ _tag: "Iotlb", vtag, pasid, iova }, { _tag: "Wait" }], [])
 
 /** `GuestInvalidateAtc { vm, vrid, pasid, iova }`: queues one ATC invalidation and a wait. */
-export const guestInvalidateAtc = (state: State, vm: VmId, vrid: Rid, pasid: number, iova: Iova): StepResult =>
+export const guestInvalidateAtc = (
+  ctx: StepContext,
+  state: State,
+  vm: VmId,
+  vrid: Rid,
+  pasid: number,
+  iova: Iova,
+): StepResult =>
   state.nesting === undefined
     ? unchanged(state, rejected("no nesting"))
-    : enqueue(state, vm, [{ _tag: "Atc", vrid, pasid, iova }, { _tag: "Wait" }], [])
+    : enqueue(ctx, state, vm, [{ _tag: "Atc", vrid, pasid, iova }, { _tag: "Wait" }], [])
 
 /** Sends an ATS Invalidate Request for (`pasid`, `iova`) to each target with ATS enabled. */
 const sendAts = (
@@ -160,69 +182,99 @@ const sendAts = (
   return { state: events.length === 0 ? state : { ...state, functions }, events }
 }
 
-/** Runs `program[pc]` of a guest's invalidation (see the module doc). */
-export const advanceGuestInvalidation = (ctx: StepContext, state: State, p: GuestInvalidation): StepResult => {
+/** What one descriptor did: the state after it and its events. */
+interface Executed {
+  readonly state: State
+  readonly events: ReadonlyArray<Event>
+}
+
+/** Executes one `Iotlb` or `Atc` descriptor of `p`'s queue. */
+const execute = (
+  ctx: StepContext,
+  state: State,
+  p: GuestInvalidation,
+  d: Exclude<GuestDescriptor, { readonly _tag: "Wait" }>,
+): Executed => {
   const n = state.nesting
-  const d = p.program[p.pc]
-  if (n === undefined || d === undefined) return defect(`${p.pid} has no step at pc ${p.pc}`)
-  const rest = p.program.slice(1)
-  const advanced = (s: State, events: ReadonlyArray<Event>): StepResult => ({
-    state: {
-      ...s,
-      host: rest.length === 0 ? removeProcedure(s.host, p.pid) : putProcedure(s.host, { ...p, program: rest }),
-    },
-    outcome: ok,
-    events,
-  })
+  if (n === undefined) return defect(`${p.pid} runs without nesting`)
   const semantics = ctx.vendor.nesting
   const nctx: NestingContext = { policy: ctx.policy, nesting: n, domains: state.iommu.domains }
-  switch (d._tag) {
-    case "Iotlb": {
-      let nesting = n
-      const events: Array<Event> = []
-      for (const tag of semantics.iotlbTargets(nctx, p.vm, d)) {
-        const r = nestedIotlbInvalidate(nesting, tag, d.iova)
-        nesting = r.nesting
-        events.push({
-          _tag: "NestedIotlbInvalidated",
-          command: semantics.guestIotlbInvalidation,
-          by: p.vm,
-          ...tag,
-          iova: d.iova,
-          dropped: r.dropped.length,
-        })
-      }
-      const invalidated: State = nesting === n ? state : { ...state, nesting }
-      if (ctx.policy.atcInvalidationUnderNesting !== "synthesize") return advanced(invalidated, events)
-      const sent = sendAts(ctx, invalidated, semantics.synthesizedAtcTargets(nctx, p.vm, d), d.iova, p.pid)
-      return advanced(sent.state, [...events, ...sent.events])
-    }
-    case "Atc": {
-      const policy = ctx.policy.atcInvalidationUnderNesting
-      const base = {
-        _tag: "GuestAtcInvalidation" as const,
-        command: semantics.guestAtcInvalidation,
-        vm: p.vm,
-        vrid: d.vrid,
-        pasid: d.pasid,
+  if (d._tag === "Iotlb") {
+    let nesting = n
+    const events: Array<Event> = []
+    for (const tag of semantics.iotlbTargets(nctx, p.vm, d)) {
+      const r = nestedIotlbInvalidate(nesting, tag, d.iova)
+      nesting = r.nesting
+      events.push({
+        _tag: "NestedIotlbInvalidated",
+        command: semantics.guestIotlbInvalidation,
+        by: p.vm,
+        ...tag,
         iova: d.iova,
-      }
-      if (policy === "synthesize" || policy === "drop") return advanced(state, [{ ...base, disposition: "discarded" }])
-      const rid = policy === "forward-translated" ? pridOf(n, p.vm, d.vrid) : d.vrid
-      if (rid === undefined) return advanced(state, [{ ...base, disposition: "unknown-vrid" }])
-      const sent = sendAts(ctx, state, [{ rid, pasid: d.pasid }], d.iova, p.pid)
-      const disposition =
-        sent.events.length === 0
-          ? "no-such-function"
-          : policy === "forward-translated"
-            ? "forwarded"
-            : "forwarded-untranslated"
-      return advanced(sent.state, [{ ...base, disposition, rid }, ...sent.events])
+        dropped: r.dropped.length,
+      })
     }
-    case "Wait": {
-      const pending = state.functions.filter((fn) => atsAwaiting(fn.ats, p.pid)).map((fn) => fn.rid)
-      if (pending.length > 0) return unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
-      return advanced(state, [{ _tag: "GuestInvalidationDone", pid: p.pid, unmap: d.unmap }])
+    const invalidated: State = nesting === n ? state : { ...state, nesting }
+    if (ctx.policy.atcInvalidationUnderNesting !== "synthesize") return { state: invalidated, events }
+    const sent = sendAts(ctx, invalidated, semantics.synthesizedAtcTargets(nctx, p.vm, d), d.iova, p.pid)
+    return { state: sent.state, events: [...events, ...sent.events] }
+  }
+  const policy = ctx.policy.atcInvalidationUnderNesting
+  const base = {
+    _tag: "GuestAtcInvalidation" as const,
+    command: semantics.guestAtcInvalidation,
+    vm: p.vm,
+    vrid: d.vrid,
+    pasid: d.pasid,
+    iova: d.iova,
+  }
+  if (policy === "synthesize" || policy === "drop") return { state, events: [{ ...base, disposition: "discarded" }] }
+  const rid = policy === "forward-translated" ? pridOf(n, p.vm, d.vrid) : d.vrid
+  if (rid === undefined) return { state, events: [{ ...base, disposition: "unknown-vrid" }] }
+  const sent = sendAts(ctx, state, [{ rid, pasid: d.pasid }], d.iova, p.pid)
+  const disposition =
+    sent.events.length === 0
+      ? "no-such-function"
+      : policy === "forward-translated"
+        ? "forwarded"
+        : "forwarded-untranslated"
+  return { state: sent.state, events: [{ ...base, disposition, rid }, ...sent.events] }
+}
+
+/**
+ * One step of a guest's invalidation queue. When a `Wait` is at its head: completes it, or waits
+ * for Invalidation Completions. Otherwise: the VMM takes every descriptor up to the next `Wait` at
+ * once, as a guest submits a batch with one write of the queue tail (VT-d IQT register, AMD
+ * command buffer tail, SMMUv3 CMDQ_PROD), which traps once; the IOMMU then runs them in order.
+ */
+export const advanceGuestInvalidation = (ctx: StepContext, state: State, p: GuestInvalidation): StepResult => {
+  const head = p.program[p.pc]
+  if (head === undefined) return defect(`${p.pid} has no step at pc ${p.pc}`)
+  const leave = (s: State, taken: number): State => {
+    const rest = p.program.slice(taken)
+    return {
+      ...s,
+      host: rest.length === 0 ? removeProcedure(s.host, p.pid) : putProcedure(s.host, { ...p, program: rest }),
     }
   }
+  if (head._tag === "Wait") {
+    const pending = state.functions.filter((fn) => atsAwaiting(fn.ats, p.pid)).map((fn) => fn.rid)
+    if (pending.length > 0) return unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
+    return {
+      state: leave(state, 1),
+      outcome: ok,
+      events: [{ _tag: "GuestInvalidationDone", pid: p.pid, unmap: head.unmap }],
+    }
+  }
+  let current = state
+  const events: Array<Event> = []
+  let taken = 0
+  for (const d of p.program) {
+    if (d._tag === "Wait") break
+    const r = execute(ctx, current, p, d)
+    current = r.state
+    events.push(...r.events)
+    taken++
+  }
+  return { state: leave(current, taken), outcome: ok, events }
 }
