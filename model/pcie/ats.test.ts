@@ -15,7 +15,7 @@ describe("ATS state of a function (PCIe Base 6.0 §10.2–10.3)", () => {
     expect(atcLookup(pending, 0x1000)?.page).toBe(0)
     expect(atsAwaiting(pending, "p")).toBe(true)
     const done = atsCompleteInvalidation(pending)
-    expect(done?.dropped).toEqual({ iova: 0x1000, page: 0 })
+    expect(done?.dropped).toEqual([{ iova: 0x1000, page: 0 }])
     expect(done?.ats.atc).toEqual([])
     expect(done && atsAwaiting(done.ats, "p")).toBe(false)
   })
