@@ -365,7 +365,11 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     .with(
       { _tag: "GuestAtcInvalidation" },
       (e) =>
-        `${e.vm}'s ${e.command} vRID ${e.vrid} PASID ${e.pasid} ${formatIova(e.iova)}: ${e.disposition}${e.rid === undefined ? "" : ` to ${e.rid}`}`,
+        `${e.vm}'s ${e.command} vRID ${e.vrid} PASID ${e.pasid} ${formatIova(e.iova)}: ${
+          e.disposition === "no-such-function"
+            ? `sent to ${e.rid ?? "?"}, which is no ATS-enabled function`
+            : `${e.disposition}${e.rid === undefined ? "" : ` to ${e.rid}`}`
+        }`,
     )
     .with(
       { _tag: "GuestInvalidationDone" },

@@ -36,7 +36,7 @@ export const atcCoherence: Property = {
         const pasid = e.pasid === undefined ? "" : ` PASID ${e.pasid}`
         return nested === undefined
           ? `ATC of ${fn.rid} (${fn.owner}) still translates${pasid} ${formatIova(e.iova)} -> page ${e.page} after its unmap completed (DID ${did ?? "none"})`
-          : `ATC of ${fn.rid} (${fn.owner}) still translates${pasid} ${formatIova(e.iova)} -> page ${e.page}, which ${nested.vm}'s stage-1 table ${nested.table} and nesting parent no longer give, and no unmap is in flight`
+          : `ATC of ${fn.rid} (${fn.owner}) still translates${pasid} ${formatIova(e.iova)} -> page ${e.page}, which ${nested.vm}'s stage-1 table ${nested.table} and nesting parent do not give, and no unmap is in flight`
       }
     }
     return undefined
