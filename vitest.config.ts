@@ -13,6 +13,9 @@ export default defineConfig({
       "scenarios/**/*.test.ts",
       "cli/**/*.test.ts",
     ],
+    // Both cores: the scenario, fuzz and CLI files are CPU-bound and independent (the default
+    // leaves one core to the main thread, which sits idle here).
+    maxWorkers: 2,
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

@@ -75,6 +75,7 @@ const families = [
   ["interrupts (SIOV/IMS)", "siov-ims-host-managed"],
   ["PASID/PRI", "vf-pasid-emulated-iommu-enforced"],
   ["TDISP", "tdisp-flip-by-rebind"],
+  ["nesting", "nested-amd-forwarded-atc"],
 ] as const
 const throughput: Array<Record<string, unknown>> = []
 for (const [family, id] of families) {
@@ -114,7 +115,6 @@ console.log(
         fmt(Number(t.max)),
         `${round((Number(t.commandsPerSecond) / counter.perSecond) * 100, 1)}%`,
       ]),
-      ["nesting", "(not modelled yet: issue 5)", "-", "-", "-", "-"],
       [
         "fast-check ceiling",
         "fc.modelRun, counter model",

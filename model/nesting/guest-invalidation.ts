@@ -6,11 +6,15 @@
  *
  * Each VM has one invalidation queue (VT-d §6.5.2 invalidation queue, AMD IOMMU §3.3.12 command
  * buffer, SMMUv3 §4 command queue, as the vIOMMU presents it): a procedure in flight while it holds
- * descriptors, which the VMM takes in order, one per `HostAdvance`. Bounded: a guest whose queue
- * holds `QUEUE_DEPTH` descriptors waits before queueing more (the command is rejected).
+ * descriptors, which the VMM takes in order. The guest writes a batch and then the queue tail,
+ * which traps: the VMM issues the batch up to its wait descriptor at once (when the queue was
+ * empty; else when the waits before it are done), and `HostAdvance` completes the wait once the
+ * devices have answered, so the procedure is "issue, then wait" with device traffic in between.
+ * Bounded: a guest whose queue holds `QUEUE_DEPTH` descriptors waits before queueing more (the
+ * command is rejected).
  * - `Iotlb { vtag, pasid, iova }`: the guest's stage-1 IOTLB invalidation with its virtual keys;
  *   iommufd translates it to hardware tags (`Vendor` nesting semantics) and the IOMMU drops those
- *   entries and completes its own wait (one step, as for the host's IOTLB invalidation). When the
+ *   entries and completes its own wait (at once, as for the host's IOTLB invalidation). When the
  *   hypervisor synthesizes ATC invalidations (`atcInvalidationUnderNesting: "synthesize"`), it
  *   sends them here, to the (pRID, PASID)s it computes.
  * - `Atc { vrid, pasid, iova }`: the guest's ATC invalidation; forwarded with vRID -> pRID through
