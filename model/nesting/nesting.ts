@@ -202,6 +202,3 @@ export const putVrids = (n: Nesting, vm: VmId, vrids: ReadonlyArray<VridEntry>):
 /** The tag of an attachment. */
 export const tagOf = (a: NestedAttachment): HardwareTag => ({ domainTag: a.domainTag, addressSpace: a.addressSpace })
 
-/** Whether two tags are equal. */
-export const sameTag = (a: HardwareTag, b: HardwareTag): boolean =>
-  a.domainTag === b.domainTag && a.addressSpace === b.addressSpace
