@@ -201,4 +201,3 @@ export const putVrids = (n: Nesting, vm: VmId, vrids: ReadonlyArray<VridEntry>):
 
 /** The tag of an attachment. */
 export const tagOf = (a: NestedAttachment): HardwareTag => ({ domainTag: a.domainTag, addressSpace: a.addressSpace })
-
