@@ -1,5 +1,5 @@
 /**
- * iovcheck's shrinking after fast-check's (DESIGN.md §6): delta debugging to a 1-minimal trace;
+ * iovcheck's shrinking of a found trace (DESIGN.md §6): delta debugging to a 1-minimal trace;
  * then, when a scenario and property are given, a breadth-first search over the trace's own
  * command kinds for a shorter one; then value simplification, canonical renumbering, and delta
  * debugging again (a merged ID can make another command redundant). Pure; never longer than its
