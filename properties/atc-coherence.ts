@@ -26,10 +26,10 @@ export const atcCoherence: Property = {
     "VT-d 4.x §6.5.2.5 (IOTLB before Device-TLB invalidation); PCIe Base 6.0 §10.3 (ATC invalidation); seed thread 001",
   check: ({ after }) => {
     for (const fn of after.functions) {
-      const did = contextDid(after.iommu.context, fn.rid)
       for (const e of fn.ats.atc) {
         if (referenceTranslate(after, fn.rid, e.iova, e.pasid) === e.page) continue
         const nested = nestedAttachmentFor(after, fn.rid, e.pasid)
+        const did = contextDid(after.iommu.context, fn.rid)
         const tolerated =
           nested !== undefined ? nestedUnmapInFlight(after, [nested.vm]) : flatUnmapInFlight(after, did, e.iova)
         if (tolerated) continue

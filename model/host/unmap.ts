@@ -33,10 +33,9 @@ import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { iotlbInvalidate } from "../iommu/iotlb.ts"
 import { setPageOwner } from "../memory/pages.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
-import { atsAwaiting, atsReceiveInvalidation } from "../pcie/ats.ts"
-import { functionIndex } from "../pcie/function.ts"
 import type { PolicyValues } from "../policy.ts"
-import { type Nesting, nestedIotlbInvalidate, tagOf } from "../nesting/nesting.ts"
+import { distinctTags, type Nesting, nestedIotlbInvalidate, tagOf } from "../nesting/nesting.ts"
+import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
 import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
@@ -108,9 +107,7 @@ const flushNestedTags = (
 ): { readonly nesting: Nesting; readonly events: ReadonlyArray<Event> } => {
   let nesting = n
   const events: Array<Event> = []
-  const tags = n.attachments.filter((a) => a.vm === vm).map(tagOf)
-  tags.forEach((tag, i) => {
-    if (tags.findIndex((t) => t.domainTag === tag.domainTag && t.addressSpace === tag.addressSpace) !== i) return
+  for (const tag of distinctTags(n.attachments.filter((a) => a.vm === vm).map(tagOf))) {
     const r = nestedIotlbInvalidate(nesting, tag, undefined)
     nesting = r.nesting
     events.push({
@@ -121,7 +118,7 @@ const flushNestedTags = (
       iova: undefined,
       dropped: r.dropped.length,
     })
-  })
+  }
   return { nesting, events }
 }
 
@@ -161,33 +158,15 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
       )
     }
     case "invalidate-atc": {
-      const flat = ridsInDomain(state.iommu.context, p.did).map((rid) => ({ rid, pasid: undefined, iova: p.iova }))
+      const flat = ridsInDomain(state.iommu.context, p.did).map((rid) => ({ rid, iova: p.iova }))
       const nested = (state.nesting?.attachments ?? [])
         .filter((a) => a.vm === p.vm)
-        .map((a) => ({ rid: a.rid, pasid: a.pasid === 0 ? undefined : a.pasid, iova: undefined }))
-      const targets = [...flat, ...nested].filter(
-        (t) => state.functions[functionIndex(state.functions, t.rid)]?.ats.enabled === true,
-      )
-      const functions = state.functions.map((fn) => {
-        let ats = fn.ats
-        for (const t of targets)
-          if (t.rid === fn.rid) ats = atsReceiveInvalidation(ats, { pasid: t.pasid, iova: t.iova, itag: p.pid })
-        return ats === fn.ats ? fn : { ...fn, ats }
-      })
-      return advanced(
-        { ...state, functions },
-        targets.map((t) => ({
-          _tag: "AtsInvalidationSent" as const,
-          command: ctx.vendor.atcInvalidation,
-          rid: t.rid,
-          pasid: t.pasid,
-          iova: t.iova,
-          itag: p.pid,
-        })),
-      )
+        .map((a) => ({ rid: a.rid, pasid: a.pasid === 0 ? undefined : a.pasid }))
+      const sent = sendAtsInvalidations(ctx, state, [...flat, ...nested], p.pid)
+      return advanced(sent.state, sent.events)
     }
     case "wait-atc": {
-      const pending = state.functions.filter((fn) => atsAwaiting(fn.ats, p.pid)).map((fn) => fn.rid)
+      const pending = awaitedCompletions(state, p.pid)
       return pending.length > 0
         ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
         : advanced(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])

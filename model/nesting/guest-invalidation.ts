@@ -36,8 +36,8 @@ import { defect } from "../defect.ts"
 import type { Event } from "../event.ts"
 import { formatIova, type Iova, type Rid, type VmId } from "../ids.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
-import { atsAwaiting, atsReceiveInvalidation } from "../pcie/ats.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import { type AtsTarget, awaitedCompletions, sendAtsInvalidations } from "../host/ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "../host/host.ts"
 import { nestedIotlbInvalidate, pridOf, putStage1Table, stage1Table } from "./nesting.ts"
 import type { AtcTarget, NestingContext } from "./vendor-nesting.ts"
@@ -163,28 +163,9 @@ export const guestInvalidateAtc = (
     ? unchanged(state, rejected("no nesting"))
     : enqueue(ctx, state, vm, [{ _tag: "Atc", vrid, pasid, iova }, { _tag: "Wait" }], [])
 
-/** Sends an ATS Invalidate Request for (`pasid`, `iova`) to each target with ATS enabled. */
-const sendAts = (
-  ctx: StepContext,
-  state: State,
-  targets: ReadonlyArray<AtcTarget>,
-  iova: Iova,
-  itag: string,
-): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
-  const events: Array<Event> = []
-  const functions = state.functions.map((fn) => {
-    const mine = targets.filter((t) => t.rid === fn.rid)
-    if (mine.length === 0 || !fn.ats.enabled) return fn
-    let ats = fn.ats
-    for (const t of mine) {
-      const pasid = t.pasid === 0 ? undefined : t.pasid
-      ats = atsReceiveInvalidation(ats, { pasid, iova, itag })
-      events.push({ _tag: "AtsInvalidationSent", command: ctx.vendor.atcInvalidation, rid: fn.rid, pasid, iova, itag })
-    }
-    return { ...fn, ats }
-  })
-  return { state: events.length === 0 ? state : { ...state, functions }, events }
-}
+/** The ATS targets of (pRID, PASID)s for `iova` (PASID 0: no PASID on the request). */
+const atIova = (targets: ReadonlyArray<AtcTarget>, iova: Iova): ReadonlyArray<AtsTarget> =>
+  targets.map((t) => ({ rid: t.rid, pasid: t.pasid === 0 ? undefined : t.pasid, iova }))
 
 /** What one descriptor did: the state after it and its events. */
 interface Executed {
@@ -220,7 +201,12 @@ const execute = (
     }
     const invalidated: State = nesting === n ? state : { ...state, nesting }
     if (ctx.policy.atcInvalidationUnderNesting !== "synthesize") return { state: invalidated, events }
-    const sent = sendAts(ctx, invalidated, semantics.synthesizedAtcTargets(nctx, p.vm, d), d.iova, p.pid)
+    const sent = sendAtsInvalidations(
+      ctx,
+      invalidated,
+      atIova(semantics.synthesizedAtcTargets(nctx, p.vm, d), d.iova),
+      p.pid,
+    )
     return { state: sent.state, events: [...events, ...sent.events] }
   }
   const policy = ctx.policy.atcInvalidationUnderNesting
@@ -235,7 +221,7 @@ const execute = (
   if (policy === "synthesize" || policy === "drop") return { state, events: [{ ...base, disposition: "discarded" }] }
   const rid = policy === "forward-translated" ? pridOf(n, p.vm, d.vrid) : d.vrid
   if (rid === undefined) return { state, events: [{ ...base, disposition: "unknown-vrid" }] }
-  const sent = sendAts(ctx, state, [{ rid, pasid: d.pasid }], d.iova, p.pid)
+  const sent = sendAtsInvalidations(ctx, state, atIova([{ rid, pasid: d.pasid }], d.iova), p.pid)
   const disposition =
     sent.events.length === 0
       ? "no-such-function"
@@ -262,7 +248,7 @@ export const advanceGuestInvalidation = (ctx: StepContext, state: State, p: Gues
     }
   }
   if (head._tag === "Wait") {
-    const pending = state.functions.filter((fn) => atsAwaiting(fn.ats, p.pid)).map((fn) => fn.rid)
+    const pending = awaitedCompletions(state, p.pid)
     if (pending.length > 0) return unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
     return {
       state: leave(state, 1),

@@ -201,3 +201,7 @@ export const putVrids = (n: Nesting, vm: VmId, vrids: ReadonlyArray<VridEntry>):
 
 /** The tag of an attachment. */
 export const tagOf = (a: NestedAttachment): HardwareTag => ({ domainTag: a.domainTag, addressSpace: a.addressSpace })
+
+/** The tags with duplicates removed, first occurrence kept. */
+export const distinctTags = (tags: ReadonlyArray<HardwareTag>): ReadonlyArray<HardwareTag> =>
+  tags.filter((t, i) => tags.findIndex((u) => u.domainTag === t.domainTag && u.addressSpace === t.addressSpace) === i)

@@ -21,7 +21,7 @@
 import type { Rid, VmId } from "../ids.ts"
 import type { Domain } from "../iommu/domain.ts"
 import type { PolicyValues } from "../policy.ts"
-import type { HardwareTag, NestedAttachment, Nesting } from "./nesting.ts"
+import { distinctTags, type HardwareTag, type NestedAttachment, type Nesting } from "./nesting.ts"
 
 /** What the nesting functions read: the policy, the nesting state and the stage-2 domains. */
 export interface NestingContext {
@@ -81,9 +81,6 @@ const freshTag = (domains: ReadonlyArray<Domain>, used: ReadonlyArray<number>): 
   while (used.includes(t)) t++
   return t
 }
-
-const distinctTags = (tags: ReadonlyArray<HardwareTag>): ReadonlyArray<HardwareTag> =>
-  tags.filter((t, i) => tags.findIndex((u) => u.domainTag === t.domainTag && u.addressSpace === t.addressSpace) === i)
 
 const distinctKeys = (keys: ReadonlyArray<GuestIotlbKey>): ReadonlyArray<GuestIotlbKey> =>
   keys.filter((k, i) => keys.findIndex((u) => u.vtag === k.vtag && u.pasid === k.pasid) === i)

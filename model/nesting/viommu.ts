@@ -24,7 +24,7 @@ import { type Nesting, putVrids, viommuOf, vridOf } from "./nesting.ts"
 import { detachAll } from "./stage1.ts"
 
 /** The vRID for device number `k` on the guest's bus 00: `virtualRid(1) === "00:01.0"`. */
-export const virtualRid = (k: number): Rid => `00:${k.toString(16).padStart(2, "0")}.0`
+const virtualRid = (k: number): Rid => `00:${k.toString(16).padStart(2, "0")}.0`
 
 /** Registers `rid` in `vm`'s virtual IOMMU under the next free vRID; returns the state and the vRID. */
 export const allocateVrid = (n: Nesting, vm: VmId, rid: Rid): { readonly nesting: Nesting; readonly vrid: Rid } => {
