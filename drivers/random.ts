@@ -11,7 +11,8 @@
  * list, never the choices.
  *
  * A search runs in passes: each pass asks fast-check for a trace that violates a property not yet
- * found; a failure is shrunk by iovcheck's shrinkers on the command list (1-minimal, simpler IDs, canonical numbering: `shrinkers/shrink-trace.ts`),
+ * found (or dies of a model defect, reported once as `model-defect`; later traces that die of one
+ * count as passing, so a defect does not hide the other properties' violations); a failure is shrunk by iovcheck's shrinkers on the command list (1-minimal, simpler IDs, canonical numbering: `shrinkers/shrink-trace.ts`),
  * its property is recorded, and the next pass looks for the remaining properties. A pass that runs
  * `runs` traces without a failure ends the search.
  *
@@ -181,13 +182,17 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
   let commands = 0
   let shrinkingMs = 0
   let remaining = options.properties
+  /** Once a model defect is reported, traces that die of one more no longer count as failures. */
+  let defectFound = false
+  const failing = (finding: Finding | undefined): finding is Finding =>
+    finding !== undefined && !(defectFound && finding.property === MODEL_DEFECT)
   while (remaining.length > 0) {
     const checked = remaining
     const property = fc.property(arbitrary, (generated) => {
       const result = runSync(services, initial, next(generated), checked)
       runs++
       commands += result.commands.length
-      if (result.finding === undefined) return true
+      if (!failing(result.finding)) return true
       if (!firstSeen.has(result.finding.property))
         firstSeen.set(result.finding.property, options.now() - started - shrinkingMs)
       return false
@@ -203,7 +208,8 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
     const [generated] = details.counterexample
     const found = runSync(services, initial, next(generated), checked)
     const finding = found.finding
-    if (finding === undefined) break
+    if (!failing(finding)) break
+    const defect = finding.property === MODEL_DEFECT
     const target = checked.filter((p) => p.id === finding.property)
     const fails = (candidate: ReadonlyArray<Command>): ReadonlyArray<Command> | undefined => {
       const r = runSync(services, initial, fromList(candidate), target)
@@ -212,24 +218,29 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       return r.finding?.property === finding.property ? r.commands : undefined
     }
     const targetProperty = target[0]
-    const shrunk =
-      targetProperty === undefined || !shrink
-        ? found.commands
-        : shrinkTrace(found.commands, fails, idDomains(scenario.topology), { scenario, property: targetProperty })
-    const final = runSync(services, initial, fromList(shrunk), finding.property === MODEL_DEFECT ? [] : target)
+    const shrunk = !shrink
+      ? found.commands
+      : shrinkTrace(
+          found.commands,
+          fails,
+          idDomains(scenario.topology),
+          targetProperty === undefined ? undefined : { scenario, property: targetProperty },
+        )
+    const final = runSync(services, initial, fromList(shrunk), target)
     violations.push({
       ...(final.finding ?? finding),
       commands: final.commands,
       fastCheckLength: found.commands.length,
-      oneMinimal: finding.property === MODEL_DEFECT ? false : isOneMinimal(final.commands, fails),
+      oneMinimal: isOneMinimal(final.commands, fails),
       firstFoundMs: firstSeen.get(finding.property) ?? 0,
       swarm: generated.swarm % 2 === 1,
       seed: details.seed,
       path: details.counterexamplePath ?? "",
     })
     shrinkingMs += options.now() - shrinkStarted
-    if (finding.property === MODEL_DEFECT || options.firstOnly === true) break
-    remaining = remaining.filter((p) => p.id !== finding.property)
+    if (options.firstOnly === true) break
+    if (defect) defectFound = true
+    else remaining = remaining.filter((p) => p.id !== finding.property)
   }
   return { runs, commands, elapsedMs: options.now() - started, shrinkMs: shrinkingMs, violations }
 }

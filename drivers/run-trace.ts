@@ -13,7 +13,7 @@ import type { Outcome } from "../model/outcome.ts"
 import type { Policy } from "../model/policy.ts"
 import type { State } from "../model/state.ts"
 import { step } from "../model/step.ts"
-import type { Vendor } from "../model/vendor.ts"
+import { Vendor } from "../model/vendor.ts"
 import type { Property } from "../properties/property.ts"
 
 /** Id under which a defect of the model is reported (not a property of any design). */
@@ -82,6 +82,7 @@ export const runTrace = (
     const steps: Array<StepRecord> = []
     const findings: Array<Finding> = []
     const done = (final: State): TraceResult => ({ commands, finding: findings[0], findings, steps, final })
+    const vendor = yield* Vendor
     let state = initial
     for (let i = 0; ; i++) {
       const command = next(state, i)
@@ -94,7 +95,7 @@ export const runTrace = (
       }
       const { state: after, outcome, events } = exit.value
       if (options.record === true) steps.push({ command, outcome, events, before: state, after })
-      const transition = { before: state, command, outcome, events, after }
+      const transition = { before: state, command, outcome, events, after, vendor }
       for (const p of checked) {
         if (findings.some((f) => f.property === p.id)) continue
         const message = p.check(transition)

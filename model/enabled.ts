@@ -116,8 +116,9 @@ const tdispCommands = (state: State, out: Array<Command>): void => {
 /**
  * Nesting commands (seed thread 001): the guest's stage-1 edits (an IOVA whose unmap is in flight
  * is not reused until its invalidations are done, as a guest's IOVA allocator frees it only after
- * the IOTLB sync, and as the host's own map/unmap above), vIOMMU attachments of the devices it holds, invalidations with any virtual key (a guest may name any vRID: its own, or any
- * RID that exists), VF reassignment, and PASID-tagged requests of assigned functions.
+ * the IOTLB sync, and as the host's own map/unmap above), vIOMMU attachments of the devices it
+ * holds, invalidations with any virtual key (a guest may name any vRID: its own, or any RID that
+ * exists), and PASID-tagged requests of assigned functions.
  */
 const nestingCommands = (state: State, out: Array<Command>): void => {
   const n = state.nesting
@@ -150,8 +151,6 @@ const nestingCommands = (state: State, out: Array<Command>): void => {
   }
   for (const fn of state.functions) {
     if (fn.kind !== "vf" || fn.owner === "host") continue
-    for (const d of state.iommu.domains)
-      if (d.vm !== fn.owner) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
     for (const pasid of state.pasids)
       for (const iova of state.iovas) {
         if (fn.ats.enabled) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova, pasid })
@@ -170,8 +169,10 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   for (const page of freePages(state.memory))
     for (const d of domains) out.push({ _tag: "HostAllocatePage", page, vm: d.vm })
   for (const fn of state.functions)
-    if (fn.kind === "vf" && fn.owner === "host")
-      for (const d of domains) out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
+    if (fn.kind === "vf")
+      for (const d of domains)
+        if (fn.owner === "host") out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
+        else if (fn.owner !== d.vm) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
   for (const sub of state.subdevices)
     if (sub.owner === "host") for (const d of domains) out.push({ _tag: "HostAssignSubdevice", sub: sub.id, vm: d.vm })
   for (const d of domains)

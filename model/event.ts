@@ -132,6 +132,18 @@ export type Event =
     }
   | { readonly _tag: "VridAssigned"; readonly vm: VmId; readonly vrid: Rid; readonly rid: Rid }
   | {
+      readonly _tag: "FunctionReleased"
+      readonly rid: Rid
+      readonly from: VmId
+      /** IRTE handles freed, PASIDs unbound, page requests drained, ATC entries and DMA handles dropped. */
+      readonly irtes: ReadonlyArray<number>
+      readonly pasids: ReadonlyArray<number>
+      readonly pageRequests: number
+      readonly atcEntries: number
+      readonly handles: number
+      readonly staleVrid?: Rid | undefined
+    }
+  | {
       readonly _tag: "FunctionReassigned"
       readonly rid: Rid
       readonly from: VmId
@@ -173,6 +185,13 @@ export type Event =
       readonly effect: "stored" | "dropped" | "enforced"
     }
   | { readonly _tag: "VfCapRead"; readonly vm: VmId; readonly rid: Rid; readonly bits: PasidPriBits | null }
+  | {
+      readonly _tag: "VfCapWriteCompleted"
+      readonly vm: VmId
+      readonly rid: Rid
+      readonly field: CapField
+      readonly value: boolean
+    }
   | { readonly _tag: "PfCapWritten"; readonly rid: Rid; readonly field: CapField; readonly value: boolean }
   | { readonly _tag: "PasidEntryCleared"; readonly rid: Rid; readonly pasid: number }
   | {
@@ -378,6 +397,18 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     )
     .with({ _tag: "VridAssigned" }, (e) => `${e.vm}'s virtual IOMMU: vRID ${e.vrid} -> ${e.rid}`)
     .with(
+      { _tag: "FunctionReleased" },
+      (e) =>
+        `${e.rid} released by ${e.from}: ${[
+          `IRTEs [${e.irtes.join(", ")}] freed`,
+          `PASIDs [${e.pasids.join(", ")}] unbound`,
+          `${e.pageRequests} page requests drained`,
+          `${e.atcEntries} ATC entries and ${e.handles} DMA handles dropped`,
+          "FLR",
+          ...(e.staleVrid === undefined ? [] : [`vRID ${e.staleVrid} kept in ${e.from}`]),
+        ].join(", ")}`,
+    )
+    .with(
       { _tag: "FunctionReassigned" },
       (e) =>
         `${e.rid} moved from ${e.from} to ${e.to} (FLR empties its ATC)${e.staleVrid === undefined ? "" : `; ${e.from}'s vRID ${e.staleVrid} still points at it`}`,
@@ -418,6 +449,10 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
                 .map(([k, v]) => `${k}=${v ? 1 : 0}`)
                 .join(" ")
         }`,
+    )
+    .with(
+      { _tag: "VfCapWriteCompleted" },
+      (e) => `${e.vm}'s write of ${e.rid} virtual ${e.field}=${e.value ? 1 : 0} completed (enforced on every PASID entry)`,
     )
     .with({ _tag: "PfCapWritten" }, (e) => `PF driver wrote ${e.rid} ${e.field}=${e.value ? 1 : 0}`)
     .with({ _tag: "PasidEntryCleared" }, (e) => `PASID entry ${e.rid} PASID ${e.pasid} cleared`)

@@ -17,8 +17,10 @@ import { procedureByPid } from "./host/host.ts"
 import { advanceIrteProgramming, startIrteProgramming } from "./host/irte-programming.ts"
 import { guestPageResponse, routePageRequest } from "./host/page-requests.ts"
 import { bindPasid } from "./host/pasid-binding.ts"
+import { advancePasidEntryUpdate } from "./host/pasid-entry-update.ts"
 import { advanceTeardown, startTeardown } from "./host/pasid-teardown.ts"
 import { hostWritePfCap } from "./host/pf-driver.ts"
+import { reassignFunction } from "./host/release.ts"
 import { advanceUnmap, startUnmap } from "./host/unmap.ts"
 import { guestReadVfCap, guestWriteVfCap } from "./host/vfio-pasid-cap.ts"
 import { allocatePage, assignFunction, assignSubdevice, mapIova } from "./host/vfio.ts"
@@ -29,7 +31,6 @@ import {
   guestStage1Unmap,
 } from "./nesting/guest-invalidation.ts"
 import { guestAttachStage1, guestDetachStage1, guestStage1Map } from "./nesting/stage1.ts"
-import { reassignFunction } from "./nesting/viommu.ts"
 import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
 import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
@@ -66,9 +67,11 @@ const handlers: Handlers = {
       case "Unmap":
         return advanceUnmap(ctx, s, p)
       case "ProgramIrte":
-        return advanceIrteProgramming(s, p)
+        return advanceIrteProgramming(ctx, s, p)
       case "PasidTeardown":
-        return advanceTeardown(s, p)
+        return advanceTeardown(ctx, s, p)
+      case "PasidEntryUpdate":
+        return advancePasidEntryUpdate(ctx, s, p)
       case "GuestInvalidation":
         return advanceGuestInvalidation(ctx, s, p)
     }

@@ -1,6 +1,6 @@
 /**
  * `iotlb-coherence`: the IOMMU's IOTLB refines the page tables. Each cached translation is one the
- * tables still give, except while the unmap that staled it is in flight (`unmap-in-flight.ts`):
+ * tables still give, except while the unmap that staled it is in flight (`invalidation-in-flight.ts`):
  * once an invalidation, the host's or a guest's, has completed, no IOTLB entry gives a translation
  * for its range that the current tables no longer give.
  *
@@ -20,7 +20,7 @@ import { walk } from "../model/iommu/domain.ts"
 import { domainByDid } from "../model/iommu/iommu.ts"
 import { combinedWalk } from "../model/nesting/translate.ts"
 import type { Property } from "./property.ts"
-import { flatUnmapInFlight, nestedUnmapInFlight } from "./unmap-in-flight.ts"
+import { flatUnmapInFlight, nestedUnmapInFlight } from "./invalidation-in-flight.ts"
 
 /** The `iotlb-coherence` property. */
 export const iotlbCoherence: Property = {
@@ -29,11 +29,11 @@ export const iotlbCoherence: Property = {
     "Outside an unmap still in flight, every IOTLB entry (single-stage or nested) gives a translation the page tables still give.",
   kind: "coherence",
   citation: "VT-d 4.x §6.1, §6.5.2.4, §6.5.2.6; AMD IOMMU §2.4.3; SMMUv3 §4.4; seed thread 001",
-  check: ({ after }) => {
+  check: ({ after, vendor }) => {
     for (const e of after.iommu.iotlb) {
       const domain = domainByDid(after.iommu, e.did)
       if ((domain === undefined || walk(domain, e.iova) !== e.page) && !flatUnmapInFlight(after, e.did, e.iova))
-        return `IOTLB entry DID ${e.did} ${formatIova(e.iova)} -> page ${e.page} is stale: no unmap of it is in flight and the table no longer maps it`
+        return `IOTLB entry ${vendor.domainTag} ${e.did} ${formatIova(e.iova)} -> page ${e.page} is stale: no unmap of it is in flight and the table no longer maps it`
     }
     const n = after.nesting
     if (n === undefined) return undefined

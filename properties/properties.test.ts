@@ -18,7 +18,8 @@ describe("atc-coherence", () => {
       {
         property: "atc-coherence",
         stepIndex: 5,
-        message: "ATC of 01:00.1 (vm1) still translates 0x1000 -> page 0 after its unmap completed (DID 1)",
+        message:
+          "ATC of VF 01:00.1 (vm1) still translates 0x1000 -> page 0, but the tables (DID 1) translate it to nothing, and no invalidation covering it is in flight",
       },
     ])
   })

@@ -10,14 +10,19 @@ import type { Command } from "../model/command.ts"
 import type { Event } from "../model/event.ts"
 import type { Outcome } from "../model/outcome.ts"
 import type { State } from "../model/state.ts"
+import type { VendorSemantics } from "../model/vendor.ts"
 
-/** One transition of the model, as properties see it. */
+/**
+ * One transition of the model, as properties see it. `vendor` is the IOMMU architecture, for the
+ * names messages use (DID, DomainID or VMID); no property's verdict depends on it.
+ */
 export interface Transition {
   readonly before: State
   readonly command: Command
   readonly outcome: Outcome
   readonly events: ReadonlyArray<Event>
   readonly after: State
+  readonly vendor: VendorSemantics
 }
 
 /** A named property. `check` returns a message carrying the values involved, or `undefined`. */

@@ -72,7 +72,7 @@ describe("counterexample and run reports", () => {
     const html = counterexampleHtml(file, result)
     expect(html).toContain("<table>")
     expect(html).not.toMatch(/(src|href)=/)
-    expect(html).toContain("Outside an unmap still in flight")
+    expect(html).toContain("Outside an invalidation still in flight")
     const junit = summaryJunit("t", [
       {
         id: s.id,

@@ -36,7 +36,7 @@ export const iovcheckModel = (
         const { state: after, outcome, events } = transition(ctx, before, command)
         const violations: Array<ModelViolation> = []
         for (const p of properties) {
-          const message = p.check({ before, command, outcome, events, after })
+          const message = p.check({ before, command, outcome, events, after, vendor: ctx.vendor })
           if (message !== undefined) violations.push({ property: p.id, message })
         }
         return { state: after, violations }

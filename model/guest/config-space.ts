@@ -10,7 +10,7 @@
  */
 import type { VmId } from "../ids.ts"
 import { ok, rejected } from "../outcome.ts"
-import { functionIndex, updateFunction } from "../pcie/function.ts"
+import { writeFunctionConfig } from "../pcie/config-write.ts"
 import { requesterOf } from "../pcie/requester.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 
@@ -21,11 +21,7 @@ export const guestWriteBme = (ctx: StepContext, state: State, vm: VmId, iface: s
   const passedThrough = r.kind === "vf" || (r.kind === "mdev" && ctx.policy.mdevMediation === "none")
   if (!passedThrough)
     return { state, outcome: ok, events: [{ _tag: "GuestWriteTrapped", vm, iface, what: `BME=${enable ? 1 : 0}` }] }
-  const index = functionIndex(state.functions, r.rid)
-  if (state.functions[index]?.bme === enable) return { state, outcome: ok, events: [] }
-  return {
-    state: { ...state, functions: updateFunction(state.functions, index, (f) => ({ ...f, bme: enable })) },
-    outcome: ok,
-    events: [{ _tag: "BmeWritten", rid: r.rid, enable }],
-  }
+  if (state.functions.find((f) => f.rid === r.rid)?.bme === enable) return { state, outcome: ok, events: [] }
+  const written = writeFunctionConfig(ctx, state, r.rid, (f) => ({ ...f, bme: enable }))
+  return { state: written.state, outcome: ok, events: [{ _tag: "BmeWritten", rid: r.rid, enable }, ...written.events] }
 }

@@ -45,3 +45,11 @@ export const believed = (guest: Guest | undefined, rid: Rid, field: CapField): b
 /** Replaces the guest of the same VM. */
 export const putGuest = (guests: ReadonlyArray<Guest>, g: Guest): ReadonlyArray<Guest> =>
   guests.map((x) => (x.vm === g.vm ? g : x))
+
+/** The guest's driver now believes it wrote `value` to `field` of `rid` (its last write of it). */
+export const recordCapWrite = (guest: Guest, rid: Rid, field: CapField, value: boolean): Guest => ({
+  ...guest,
+  capWrites: [...guest.capWrites.filter((w) => w.rid !== rid || w.field !== field), { rid, field, value }].sort(
+    (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
+  ),
+})

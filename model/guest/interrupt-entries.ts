@@ -32,10 +32,10 @@ export const guestWriteInterruptEntry = (
       outcome: ok,
       events: [{ _tag: "GuestWriteTrapped", vm, iface, what: `entry ${entry} = ${formatMessage(message)}` }],
     }
-  const written = writeInterruptEntry(state, iface, entry, message) ?? state
+  const written = writeInterruptEntry(ctx, state, iface, entry, message) ?? { state, events: [] }
   return {
-    state: written,
+    state: written.state,
     outcome: ok,
-    events: [{ _tag: "InterruptEntryWritten", iface, entry, message, by: "guest" }],
+    events: [{ _tag: "InterruptEntryWritten", iface, entry, message, by: "guest" }, ...written.events],
   }
 }

@@ -7,11 +7,12 @@
 import type { GuestInvalidation } from "../nesting/guest-invalidation.ts"
 import type { PasidPriBits } from "../pcie/pasid-pri.ts"
 import type { IrteProcedure } from "./irte-programming.ts"
+import type { PasidEntryUpdate } from "./pasid-entry-update.ts"
 import type { PasidTeardown } from "./pasid-teardown.ts"
 import type { UnmapProcedure } from "./unmap.ts"
 
 /** A host procedure in flight. */
-export type Procedure = UnmapProcedure | IrteProcedure | PasidTeardown | GuestInvalidation
+export type Procedure = UnmapProcedure | IrteProcedure | PasidTeardown | PasidEntryUpdate | GuestInvalidation
 
 /**
  * vfio's emulated PASID/PRI capability of one VF: which features it shows as supported (those its

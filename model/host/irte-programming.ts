@@ -61,12 +61,12 @@ export const startIrteProgramming = (
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
   if (ctx.policy.interruptRemapping === "off") {
     const message = { _tag: "Compatibility" as const, dest: vm, vector }
-    const written = writeInterruptEntry(state, iface, entry, message)
+    const written = writeInterruptEntry(ctx, state, iface, entry, message)
     if (written === undefined) return unchanged(state, rejected(`${iface} has no interrupt entry ${entry}`))
     return {
-      state: written,
+      state: written.state,
       outcome: ok,
-      events: [{ _tag: "InterruptEntryWritten", iface, entry, message, by: "host" }],
+      events: [{ _tag: "InterruptEntryWritten", iface, entry, message, by: "host" }, ...written.events],
     }
   }
   const ir = state.iommu.interrupts
@@ -107,7 +107,7 @@ export const startIrteProgramming = (
 }
 
 /** Runs `program[pc]` of an IRTE programming. */
-export const advanceIrteProgramming = (state: State, p: IrteProcedure): StepResult => {
+export const advanceIrteProgramming = (ctx: StepContext, state: State, p: IrteProcedure): StepResult => {
   const next = p.program[p.pc]
   if (next === "invalidate-iec")
     return {
@@ -120,10 +120,10 @@ export const advanceIrteProgramming = (state: State, p: IrteProcedure): StepResu
       events: [{ _tag: "IecInvalidated", handle: p.handle }],
     }
   const message = { _tag: "Remappable" as const, handle: p.handle }
-  const written = writeInterruptEntry(state, p.iface, p.entry, message) ?? state
+  const written = writeInterruptEntry(ctx, state, p.iface, p.entry, message) ?? { state, events: [] }
   return {
-    state: { ...written, host: removeProcedure(written.host, p.pid) },
+    state: { ...written.state, host: removeProcedure(written.state.host, p.pid) },
     outcome: ok,
-    events: [{ _tag: "InterruptEntryWritten", iface: p.iface, entry: p.entry, message, by: "host" }],
+    events: [{ _tag: "InterruptEntryWritten", iface: p.iface, entry: p.entry, message, by: "host" }, ...written.events],
   }
 }

@@ -7,17 +7,10 @@
  * @module
  */
 import type { Rid, VmId } from "../ids.ts"
-import { domainByDid } from "../iommu/iommu.ts"
-import { pasidEntry } from "../iommu/pasid-table.ts"
+import { pasidOwner } from "../iommu/translate-request.ts"
 import { ok, rejected } from "../outcome.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
 import { putGuest } from "../guest/guest.ts"
-
-/** The VM whose domain the PASID entry of (`rid`, `pasid`) names now, if any. */
-export const pasidOwner = (state: State, rid: Rid, pasid: number): VmId | undefined => {
-  const e = pasidEntry(state.iommu.pasids, rid, pasid)
-  return e === undefined ? undefined : domainByDid(state.iommu, e.did)?.vm
-}
 
 /** Completes the device's outstanding group (`pasid`, `prgi`); `undefined` when it has none. */
 const completeGroup = (state: State, rid: Rid, pasid: number, prgi: number) => {

@@ -21,7 +21,9 @@ import { entryFlags } from "./vfio-pasid-cap.ts"
 /**
  * `HostBindPasid { rid, pasid, vm }`. Rejected for an unknown PASID value or VM, a function without
  * PASID support, a VF not assigned to `vm` or whose capability is hidden, an assigned PF, or a
- * PASID that is bound or still being torn down.
+ * PASID that is bound, still being torn down, or allocated to a sub-device of the function (PASIDs
+ * come from one allocator, Linux `iommu_alloc_global_pasid`: an ADI's PASID is never handed to
+ * another binding of its parent's RID).
  */
 export const bindPasid = (ctx: StepContext, state: State, rid: Rid, pasid: number, vm: VmId): StepResult => {
   const fn = state.functions.find((f) => f.rid === rid)
@@ -35,6 +37,8 @@ export const bindPasid = (ctx: StepContext, state: State, rid: Rid, pasid: numbe
   if (fn.kind === "pf" && fn.owner !== "host") return unchanged(state, rejected(`${rid} is assigned`))
   if (pasidEntry(state.iommu.pasids, rid, pasid) !== undefined)
     return unchanged(state, rejected(`PASID ${pasid} of ${rid} is bound`))
+  const sub = state.subdevices.find((d) => d.parent === rid && d.pasid === pasid)
+  if (sub !== undefined) return unchanged(state, rejected(`PASID ${pasid} of ${rid} is allocated to ${sub.id}`))
   if (procedureByPid(state.host, teardownPid(rid, pasid)) !== undefined)
     return unchanged(state, rejected(`PASID ${pasid} of ${rid} is being torn down`))
   const flags =

@@ -6,8 +6,9 @@
  * 2. `invalidate-iotlb`: page-selective IOTLB invalidation of (DID, IOVA) and its wait descriptor.
  *    Both are executed by the IOMMU alone, with no device-visible point between them, so they are
  *    one step (VT-d 4.x §6.5.2.4 and §6.5.2.8 Invalidation Wait);
- * 3. `invalidate-atc`: an ATS Invalidate Request to every ATS-enabled function whose context entry
- *    points at the domain (VT-d §6.5.2.5 Device-TLB invalidate, PCIe Base 6.0 §10.3);
+ * 3. `invalidate-atc`: an ATS Invalidate Request to every ATS-enabled requester the domain
+ *    translates for, each with its PASID (`iommu/scope.ts`: context entries without PASID, PASID
+ *    entries with theirs; VT-d §6.5.2.5 Device-TLB invalidate, PCIe Base 6.0 §10.3);
  * 4. `wait-atc`: wait until every such function has sent its Invalidation Completion;
  * 5. `free-page`: unpin the page and, when nothing else pins it (no other PTE maps it and no other
  *    unmap in flight holds it), free it. VFIO pins a page once per mapping (Linux
@@ -27,10 +28,11 @@
  */
 import { defect } from "../defect.ts"
 import { formatIova, type HpaPage, type Iova, type VmId } from "../ids.ts"
-import { type Did, ridsInDomain } from "../iommu/context.ts"
+import type { Did } from "../iommu/context.ts"
 import { clearPte, walk } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { iotlbInvalidate } from "../iommu/iotlb.ts"
+import { domainUsers } from "../iommu/scope.ts"
 import { setPageOwner } from "../memory/pages.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -158,7 +160,7 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
       )
     }
     case "invalidate-atc": {
-      const flat = ridsInDomain(state.iommu.context, p.did).map((rid) => ({ rid, iova: p.iova }))
+      const flat = domainUsers(state.iommu, p.did).map((u) => ({ rid: u.rid, pasid: u.pasid, iova: p.iova }))
       const nested = (state.nesting?.attachments ?? [])
         .filter((a) => a.vm === p.vm)
         .map((a) => ({ rid: a.rid, pasid: a.pasid === 0 ? undefined : a.pasid }))

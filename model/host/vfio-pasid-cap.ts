@@ -16,12 +16,18 @@
  */
 import type { Rid, VmId } from "../ids.ts"
 import { ALLOW_ALL, type PasidEntry } from "../iommu/pasid-table.ts"
-import { ok, rejected } from "../outcome.ts"
+import { ok, rejected, waiting } from "../outcome.ts"
 import { type CapField, CAPS_RESET, governingCaps, type PasidPriBits } from "../pcie/pasid-pri.ts"
 import type { PolicyValues } from "../policy.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
-import { putGuest } from "../guest/guest.ts"
-import type { VirtualCap } from "./host.ts"
+import { putGuest, recordCapWrite } from "../guest/guest.ts"
+import { putProcedure, type VirtualCap } from "./host.ts"
+import {
+  PASID_ENTRY_UPDATE_PROGRAM,
+  type PasidEntryUpdate,
+  pasidEntryUpdateInFlight,
+  pasidEntryUpdatePid,
+} from "./pasid-entry-update.ts"
 
 /** The entry flags the host programs for a VF's PASID under the policy. */
 export const entryFlags = (
@@ -44,9 +50,11 @@ const guestVf = (state: State, vm: VmId, rid: Rid): string | undefined => {
 }
 
 /**
- * `GuestWriteVfCap { vm, rid, field, value }`. The guest remembers what it wrote; what vfio does
- * with it depends on the policy (see the module doc). Rejected for a VF that is not the VM's, under
- * `hidden`, or for a feature the virtual capability shows unsupported.
+ * `GuestWriteVfCap { vm, rid, field, value }`. What vfio does with the write depends on the policy
+ * (see the module doc); under `emulated-iommu-enforced` it starts the entry update of
+ * `pasid-entry-update.ts`, and the guest's write completes when that does. Rejected for a VF that
+ * is not the VM's, under `hidden`, or for a feature the virtual capability shows unsupported;
+ * waits while an update of the VF is in flight.
  */
 export const guestWriteVfCap = (
   ctx: StepContext,
@@ -60,26 +68,51 @@ export const guestWriteVfCap = (
   if (bad !== undefined) return unchanged(state, rejected(bad))
   const mode = ctx.policy.vfPasidCap
   if (mode === "hidden") return unchanged(state, rejected(`${rid} shows no PASID/PRI capability`))
+  if (pasidEntryUpdateInFlight(state, rid))
+    return unchanged(state, waiting(`${rid}'s previous capability write is still being enforced`))
   const vcap = vcapOf(state, rid)
   if (vcap !== undefined && !vcap.supported[field])
     return unchanged(state, rejected(`${field} is not supported on ${rid}'s virtual capability (hardwired 0)`))
   const guest = state.guests.find((g) => g.vm === vm)
   if (guest === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
-  const capWrites = [...guest.capWrites.filter((w) => w.rid !== rid || w.field !== field), { rid, field, value }].sort(
-    (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
-  )
-  let next: State = { ...state, guests: putGuest(state.guests, { ...guest, capWrites }) }
+  const believing: State = { ...state, guests: putGuest(state.guests, recordCapWrite(guest, rid, field, value)) }
   if (mode === "mirror-readonly")
-    return { state: next, outcome: ok, events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "dropped" }] }
+    return { state: believing, outcome: ok, events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "dropped" }] }
   const bits: PasidPriBits = { ...(vcap?.bits ?? CAPS_RESET), [field]: value }
   const updated: VirtualCap = { rid, supported: vcap?.supported ?? CAPS_RESET, bits }
-  next = { ...next, host: { ...next.host, vcaps: next.host.vcaps.map((v) => (v.rid === rid ? updated : v)) } }
+  const vcaps = state.host.vcaps.map((v) => (v.rid === rid ? updated : v))
   if (mode === "emulated-unenforced")
-    return { state: next, outcome: ok, events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "stored" }] }
+    return {
+      state: { ...believing, host: { ...believing.host, vcaps } },
+      outcome: ok,
+      events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "stored" }],
+    }
   const flags = entryFlags(ctx.policy, updated)
-  const pasids = next.iommu.pasids.map((e) => (e.rid === rid ? { ...e, ...flags } : e))
+  const pasids = state.iommu.pasids.map((e) => (e.rid === rid ? { ...e, ...flags } : e))
+  const nesting =
+    state.nesting === undefined
+      ? undefined
+      : {
+          ...state.nesting,
+          attachments: state.nesting.attachments.map((a) => (a.rid === rid && a.pasid !== 0 ? { ...a, ...flags } : a)),
+        }
+  const update: PasidEntryUpdate = {
+    _tag: "PasidEntryUpdate",
+    pid: pasidEntryUpdatePid(rid),
+    rid,
+    vm,
+    field,
+    value,
+    program: PASID_ENTRY_UPDATE_PROGRAM,
+    pc: 0,
+  }
   return {
-    state: { ...next, iommu: { ...next.iommu, pasids } },
+    state: {
+      ...state,
+      iommu: { ...state.iommu, pasids },
+      host: putProcedure({ ...state.host, vcaps }, update),
+      ...(nesting === undefined ? {} : { nesting }),
+    },
     outcome: ok,
     events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "enforced" }],
   }
@@ -89,6 +122,8 @@ export const guestWriteVfCap = (
 export const guestReadVfCap = (ctx: StepContext, state: State, vm: VmId, rid: Rid): StepResult => {
   const bad = guestVf(state, vm, rid)
   if (bad !== undefined) return unchanged(state, rejected(bad))
+  if (pasidEntryUpdateInFlight(state, rid))
+    return unchanged(state, waiting(`${rid}'s capability write is still being enforced`))
   const mode = ctx.policy.vfPasidCap
   const bits =
     mode === "hidden"

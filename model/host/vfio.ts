@@ -9,6 +9,7 @@
  *
  * @module
  */
+import type { Event } from "../event.ts"
 import { formatIova, type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
 import { type ContextEntry, setContext } from "../iommu/context.ts"
 import { ALLOW_ALL, setPasidEntry } from "../iommu/pasid-table.ts"
@@ -39,21 +40,22 @@ export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult 
 }
 
 /**
- * `HostAssignFunction { rid, vm }`: VFIO assigns a host-owned VF to the VM. The function is reset
- * on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties its ATC) and its context entry
- * is pointed at the VM's domain (the nesting parent, with nesting, where the VMM also gives it a
- * vRID in the VM's virtual IOMMU). With an emulated PASID/PRI capability, vfio creates it here: the
- * features its PF has enabled now are shown supported, every control bit starts clear. Rejected
- * for a PF, an unknown RID or a VF already assigned.
+ * Attaches host-owned function `rid` to `vm`: its context entry points at the VM's domain (the
+ * nesting parent, with nesting, where the VMM also gives it a vRID in the VM's virtual IOMMU; in
+ * VFIO no-IOMMU mode a pass-through entry), and with an emulated PASID/PRI capability vfio creates
+ * it (the features its PF has enabled now are shown supported, every control bit clear). The
+ * function is reset on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties its ATC).
+ * The caller has checked that the function is a host-owned VF and the VM exists.
  */
-export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult => {
+export const attachFunction = (
+  ctx: StepContext,
+  state: State,
+  rid: Rid,
+  vm: VmId,
+): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
   const domain = domainOfVm(state.iommu, vm)
-  if (domain === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
   const index = functionIndex(state.functions, rid)
-  const fn = state.functions[index]
-  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (fn.kind !== "vf") return unchanged(state, rejected(`${rid} is a PF; only VFs are assigned`))
-  if (fn.owner !== "host") return unchanged(state, rejected(`${rid} is already assigned to ${fn.owner}`))
+  if (domain === undefined || index < 0) return { state, events: [] }
   const entry: ContextEntry =
     ctx.policy.vfioIommu === "noiommu" ? { rid, kind: "pass-through" } : { rid, kind: "translated", did: domain.did }
   const pfCaps = governingCaps(state, rid)
@@ -77,12 +79,25 @@ export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmI
       host,
       ...(virtual === undefined ? {} : { nesting: virtual.nesting }),
     },
-    outcome: ok,
     events: [
       { _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 },
       ...(virtual === undefined ? [] : [{ _tag: "VridAssigned" as const, vm, vrid: virtual.vrid, rid }]),
     ],
   }
+}
+
+/**
+ * `HostAssignFunction { rid, vm }`: VFIO assigns a host-owned VF to the VM ({@link attachFunction}).
+ * Rejected for a PF, an unknown RID or VM, or a VF already assigned.
+ */
+export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult => {
+  if (domainOfVm(state.iommu, vm) === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
+  const fn = state.functions[functionIndex(state.functions, rid)]
+  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
+  if (fn.kind !== "vf") return unchanged(state, rejected(`${rid} is a PF; only VFs are assigned`))
+  if (fn.owner !== "host") return unchanged(state, rejected(`${rid} is already assigned to ${fn.owner}`))
+  const attached = attachFunction(ctx, state, rid, vm)
+  return { state: attached.state, outcome: ok, events: attached.events }
 }
 
 /**

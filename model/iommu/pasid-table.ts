@@ -15,10 +15,14 @@ import type { Did } from "./context.ts"
  * whose entry is present and allows them, §7.5). `enabled: false` blocks every request with the
  * PASID while keeping the binding (how a host enforces a guest's PASID Enable=0, seed thread 002).
  */
-export interface PasidEntry {
+export interface PasidEntry extends PasidFlags {
   readonly rid: Rid
   readonly pasid: number
   readonly did: Did
+}
+
+/** What a PASID entry lets through: any request (Enable), execute, supervisor, page requests. */
+export interface PasidFlags {
   readonly enabled: boolean
   readonly exec: boolean
   readonly priv: boolean

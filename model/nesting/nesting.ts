@@ -21,6 +21,7 @@
  * @module
  */
 import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
+import type { PasidFlags } from "../iommu/pasid-table.ts"
 
 /** A present stage-1 PTE of a guest table: IOVA (bytes) -> GPA (bytes), both 4 KiB aligned. */
 export interface Stage1Pte {
@@ -39,9 +40,12 @@ export interface Stage1Table {
  * A nested attachment of (`rid`, `pasid`): the guest's `vrid`/`pasid` entry names stage-1 `table`
  * under the guest's virtual tag `vtag` (vDID on VT-d, vDomain-ID on AMD-Vi, ASID on SMMUv3); the
  * hardware tags its IOTLB entries with (`domainTag`, `addressSpace`): (DID, PASID) on VT-d,
- * (DomainID, PASID) on AMD-Vi, (VMID, ASID) on SMMUv3.
+ * (DomainID, PASID) on AMD-Vi, (VMID, ASID) on SMMUv3. For a PASID other than 0 the attachment is
+ * that PASID's entry in the IOMMU and carries the entry's flags (Enable, Execute Requests,
+ * Supervisor Requests, page requests), which the host programs from vfio's virtual PASID/PRI
+ * capability as for a flat PASID entry (`host/vfio-pasid-cap.ts`); PASID 0 lets everything through.
  */
-export interface NestedAttachment {
+export interface NestedAttachment extends PasidFlags {
   readonly rid: Rid
   readonly pasid: number
   readonly vm: VmId

@@ -18,7 +18,9 @@
  *
  * @module
  */
+import { entryFlags } from "../host/vfio-pasid-cap.ts"
 import { formatIova, type Iova, type Rid, type VmId } from "../ids.ts"
+import { ALLOW_ALL } from "../iommu/pasid-table.ts"
 import { ok, rejected } from "../outcome.ts"
 import { functionIndex, updateFunction } from "../pcie/function.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
@@ -113,7 +115,14 @@ export const guestAttachStage1 = (
   const vtag = semantics.guestTag(n, vm, vrid, table)
   if (guestTagConflict(n, vm, vtag, pasid, table))
     return unchanged(state, rejected(`${vm}'s ${semantics.guestTagName} ${vtag} already names another table`))
-  const base = { rid, pasid, vm, vrid, table, vtag }
+  const flags =
+    pasid === 0
+      ? ALLOW_ALL
+      : entryFlags(
+          ctx.policy,
+          state.host.vcaps.find((v) => v.rid === rid),
+        )
+  const base = { rid, pasid, vm, vrid, table, vtag, ...flags }
   const { tag, nesting } = semantics.hardwareTag({ policy: ctx.policy, nesting: n, domains: state.iommu.domains }, base)
   const attached = addAttachment(nesting, { ...base, ...tag })
   const flushed = flushAttachment(state, attached, rid, pasid, undefined)

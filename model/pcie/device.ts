@@ -16,50 +16,17 @@
  *
  * @module
  */
-import type { DmaPath, Event } from "../event.ts"
-import { formatIova, type HpaPage, type Iova, type Rid } from "../ids.ts"
-import { contextEntry, type Did } from "../iommu/context.ts"
-import { type Translation, translate } from "../iommu/iommu.ts"
-import { nestedAttachmentFor, nestedTranslate } from "../nesting/translate.ts"
+import type { DmaPath } from "../event.ts"
+import { formatIova, type Iova, type Rid } from "../ids.ts"
+import { contextEntry } from "../iommu/context.ts"
+import { translateRequest } from "../iommu/translate-request.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
 import { atcFill, atcLookup, atsCompleteInvalidation } from "./ats.ts"
 import { functionIndex, updateFunction } from "./function.ts"
+import { pasidSendGuard } from "./pasid-pri.ts"
 import { requesterOf } from "./requester.ts"
-
-/** Events of a successful IOMMU translation: the IOTLB fill of a walk, if any. */
-const fillEvents = (did: Did | undefined, iova: Iova, page: HpaPage, source: string): ReadonlyArray<Event> =>
-  source === "walk" && did !== undefined ? [{ _tag: "IotlbFilled", did, iova, page }] : []
-
-/**
- * The IOMMU's translation of a request of `rid` (with `pasid`, or none): through its nested
- * attachment when it has one, else the flat path. Returns the state with the IOTLB possibly filled,
- * the translation and the fill events.
- */
-const translateRequest = (
-  state: State,
-  rid: Rid,
-  iova: Iova,
-  pasid: number | undefined,
-): { readonly state: State; readonly translation: Translation; readonly fills: ReadonlyArray<Event> } => {
-  const attachment = nestedAttachmentFor(state, rid, pasid)
-  if (attachment !== undefined && state.nesting !== undefined) {
-    const r = nestedTranslate(state, state.nesting, attachment, iova)
-    return {
-      state: r.nesting === state.nesting ? state : { ...state, nesting: r.nesting },
-      translation: r.translation,
-      fills: r.filled === undefined ? [] : [{ _tag: "NestedIotlbFilled", ...r.filled }],
-    }
-  }
-  const { iommu, translation } = translate(state.iommu, rid, iova, pasid)
-  return {
-    state: iommu === state.iommu ? state : { ...state, iommu },
-    translation,
-    fills:
-      translation._tag === "Translated" ? fillEvents(translation.did, iova, translation.page, translation.source) : [],
-  }
-}
 
 /**
  * `DeviceTranslationRequest { rid, iova, pasid? }`. Rejected when the function has ATS or bus
@@ -71,6 +38,8 @@ export const translationRequest = (state: State, rid: Rid, iova: Iova, pasid?: n
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
   if (!fn.ats.enabled) return unchanged(state, rejected(`ATS is not enabled on ${rid}`))
   if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)
+  if (refused !== undefined) return refused
   const pasidField = pasid === undefined ? {} : { pasid }
   const { state: translated, translation, fills } = translateRequest(state, rid, iova, pasid)
   if (translation._tag === "Blocked") return unchanged(state, faulted(translation.reason))
@@ -117,8 +86,10 @@ export const untranslatedDma = (
   const r = requesterOf(state, policy, iface)
   if (r === undefined) return unchanged(state, rejected(`unknown interface ${iface}`))
   if (!r.bme) return unchanged(state, rejected(`${r.rid} has Bus Master Enable clear`))
-  const initiator = r.kind === "adi" || r.kind === "mdev" ? { initiator: iface } : {}
   const tagged = r.pasid ?? pasid
+  const refused = tagged === undefined ? undefined : pasidSendGuard(state, r.rid, ["pasidEnable"], false)
+  if (refused !== undefined) return refused
+  const initiator = r.kind === "adi" || r.kind === "mdev" ? { initiator: iface } : {}
   const pasidField = pasid === undefined ? {} : { pasid }
   const { state: translated, translation, fills } = translateRequest(state, r.rid, iova, tagged)
   if (translation._tag !== "Translated") {
@@ -156,6 +127,8 @@ export const translatedDma = (
   const entry = atcLookup(fn.ats, iova, pasid)
   if (entry === undefined) return unchanged(state, rejected(`${rid} has no ATC entry for ${formatIova(iova)}`))
   if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)
+  if (refused !== undefined) return refused
   if (contextEntry(state.iommu.context, rid) === undefined) {
     const reason = `${rid} has no context entry`
     return { state, outcome: faulted(reason), events: [{ _tag: "DmaFaulted", rid, access, iova, reason }] }

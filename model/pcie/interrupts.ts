@@ -11,10 +11,11 @@
  */
 import type { Event } from "../event.ts"
 import { decodeInterrupt } from "../iommu/interrupt-remapping.ts"
-import { translate } from "../iommu/iommu.ts"
+import { translateRequest } from "../iommu/translate-request.ts"
 import { formatMessage, MSI_WINDOW, type Message } from "../interrupt/message.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import { pasidSendGuard } from "./pasid-pri.ts"
 import { type Requester, requesterOf } from "./requester.ts"
 
 /** Decodes an interrupt request and reports where it went. */
@@ -75,7 +76,9 @@ export const writeMsiWindow = (ctx: StepContext, state: State, iface: string, me
   if (r.pasid === undefined || ctx.policy.pasidWriteToMsiWindow === "interrupt")
     return interruptRequest(ctx, state, r, message, r.pasid)
   const initiator = r.kind === "adi" || r.kind === "mdev" ? { initiator: iface } : {}
-  const { iommu, translation } = translate(state.iommu, r.rid, MSI_WINDOW, r.pasid)
+  const refused = pasidSendGuard(state, r.rid, ["pasidEnable"], false)
+  if (refused !== undefined) return refused
+  const { state: translated, translation, fills } = translateRequest(state, r.rid, MSI_WINDOW, r.pasid)
   if (translation._tag !== "Translated") {
     const reason =
       translation._tag === "Blocked"
@@ -88,9 +91,10 @@ export const writeMsiWindow = (ctx: StepContext, state: State, iface: string, me
     }
   }
   return {
-    state: iommu === state.iommu ? state : { ...state, iommu },
+    state: translated,
     outcome: ok,
     events: [
+      ...fills,
       {
         _tag: "DmaCompleted",
         rid: r.rid,

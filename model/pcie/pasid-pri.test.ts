@@ -12,6 +12,15 @@ const write = (field: "pasidEnable" | "exec" | "priv" | "priEnable", value: bool
   value,
 })
 const read: Command = { _tag: "GuestReadVfCap", vm: "vm1", rid: "01:00.1" }
+/** Advances vfio's enforcement of a capability write to its end (write entries, invalidate, wait, complete). */
+const enforce: ReadonlyArray<Command> = Array.from({ length: 3 }, () => ({
+  _tag: "HostAdvance",
+  pid: "pasidcfg:01:00.1",
+}))
+const writeEnforced = (field: "pasidEnable" | "exec" | "priv" | "priEnable", value: boolean) => [
+  write(field, value),
+  ...enforce,
+]
 const bind: Command = { _tag: "HostBindPasid", rid: "01:00.1", pasid: 1, vm: "vm1" }
 const map: Command = { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 }
 const exec: Command = {
@@ -39,8 +48,9 @@ describe("the VF's virtual PASID/PRI capability", () => {
     expect(last?.events[0]).toMatchObject({ _tag: "VfCapRead", bits: { exec: true } })
   })
 
-  it("emulated: starts clear and reads back what the guest wrote", () => {
-    const { last } = stepsIn(enforced, [assign, write("pasidEnable", true), read])
+  it("emulated: starts clear and reads back what the guest wrote, once vfio has enforced it", () => {
+    expect(stepsIn(enforced, [assign, write("pasidEnable", true), read]).last?.outcome._tag).toBe("Waiting")
+    const { last } = stepsIn(enforced, [assign, ...writeEnforced("pasidEnable", true), read])
     expect(last?.events[0]).toEqual({
       _tag: "VfCapRead",
       vm: "vm1",
@@ -50,9 +60,17 @@ describe("the VF's virtual PASID/PRI capability", () => {
   })
 
   it("enforced: the VF's PASID entries follow the guest's bits", () => {
-    const on = stepsIn(enforced, [assign, map, write("pasidEnable", true), write("exec", true), bind, exec]).last
+    const on = stepsIn(enforced, [
+      assign,
+      map,
+      ...writeEnforced("pasidEnable", true),
+      ...writeEnforced("exec", true),
+      bind,
+      exec,
+    ]).last
     expect(on?.events.at(-1)).toMatchObject({ _tag: "DmaCompleted", access: "execute", pasid: 1 })
-    const off = stepsIn(enforced, [assign, map, write("pasidEnable", true), bind, write("exec", false), exec]).last
+    const off = stepsIn(enforced, [assign, map, ...writeEnforced("pasidEnable", true), bind, write("exec", false), exec])
+      .last
     expect(off?.outcome).toEqual({ _tag: "Faulted", reason: "PASID 1 entry has Execute Requests Enable clear" })
   })
 
@@ -85,7 +103,7 @@ describe("the PF's capability governs its VFs", () => {
     const allowed = scenario("vf-pasid-pf-disables-while-assigned")
     const { last } = stepsIn(allowed, [
       assign,
-      write("pasidEnable", true),
+      ...writeEnforced("pasidEnable", true),
       bind,
       { _tag: "HostWritePfCap", rid: "01:00.0", field: "pasidEnable", value: false },
       exec,
@@ -120,7 +138,7 @@ describe("PRI queue, routing and teardown", () => {
   it("draining drops queued and delivered requests of the PASID and answers its groups", () => {
     const unbind: Command = { _tag: "HostUnbindPasid", rid: "01:00.0", pasid: 1 }
     const adv: Command = { _tag: "HostAdvance", pid: "pasid:01:00.0:1" }
-    const { state, last } = stepsIn(drain, [bind1, pr, unbind, adv])
+    const { state, last } = stepsIn(drain, [bind1, pr, unbind, adv, adv, adv])
     expect(last?.events).toEqual([
       { _tag: "PasidDrained", rid: "01:00.0", pasid: 1, queued: 1, delivered: 0, answered: 1 },
     ])

@@ -12,7 +12,8 @@
  * @module
  */
 import type { FunctionOwner, Rid } from "../ids.ts"
-import type { State } from "../state.ts"
+import { rejected } from "../outcome.ts"
+import { type State, type StepResult, unchanged } from "../state.ts"
 
 /** The control bits of the PASID and PRI capabilities, as one record. */
 export interface PasidPriBits {
@@ -47,4 +48,43 @@ export const governingCaps = (state: State, rid: Rid): PasidPriBits | undefined 
   if (fn === undefined) return undefined
   if (fn.kind === "pf") return fn.caps
   return state.functions.find((f) => f.rid === fn.pf)?.caps
+}
+
+/** The kind of request a control bit governs, for events and messages. */
+const kindOf: Readonly<Record<CapField, string>> = {
+  pasidEnable: "PASID-tagged request",
+  exec: "execute request",
+  priv: "privileged request",
+  priEnable: "page request",
+}
+
+/**
+ * The one guard of every PASID-tagged request a function sends (DMA, ATS Translation Requests and
+ * translated requests with a PASID, execute and privileged requests, page requests): the PF's
+ * control bits `needs` must be set (PCIe Base 6.0 §7.8.8, §10.5.2; a VF follows its PF,
+ * §9.3.7.14–15), else the function does not send it (a `RequestNotSent` event). A function whose
+ * PF implements no modelled PASID/PRI capability sends PASID-tagged requests as its topology
+ * allows (the host enabled a capability the scenario does not model) unless `requireCapability`
+ * (page requests and the PASID/PRI family's own commands). Returns the step that refuses the
+ * request, or `undefined` when it goes out. Bus Master Enable is each caller's check.
+ */
+export const pasidSendGuard = (
+  state: State,
+  rid: Rid,
+  needs: ReadonlyArray<CapField>,
+  requireCapability: boolean,
+): StepResult | undefined => {
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
+  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  const caps = governingCaps(state, rid)
+  if (caps === undefined)
+    return requireCapability ? unchanged(state, rejected(`${rid} does not support PASID/PRI`)) : undefined
+  const missing = needs.find((field) => !caps[field])
+  if (missing === undefined) return undefined
+  return {
+    state,
+    outcome: rejected(`${kindOf[missing]} not sent: ${rid}'s PF has ${missing} clear`),
+    events: [{ _tag: "RequestNotSent", rid, field: missing, reason: `PF ${missing} clear` }],
+  }
 }

@@ -9,43 +9,11 @@
  *
  * @module
  */
-import { domainByDid, translate } from "../iommu/iommu.ts"
-import { pasidEntry } from "../iommu/pasid-table.ts"
+import { pasidEntryFlags, pasidOwner, translateRequest } from "../iommu/translate-request.ts"
 import { formatIova, type Iova, type Rid } from "../ids.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
-import type { PcieFunction } from "./function.ts"
-import { type CapField, governingCaps } from "./pasid-pri.ts"
-
-/** The kind of request a control bit governs, for events and messages. */
-const kindOf: Readonly<Record<CapField, string>> = {
-  pasidEnable: "PASID-tagged request",
-  exec: "execute request",
-  priv: "privileged request",
-  priEnable: "page request",
-}
-
-/** The request was not sent because the PF's bit is clear. */
-const notSent = (state: State, rid: Rid, field: CapField): StepResult => ({
-  state,
-  outcome: rejected(`${kindOf[field]} not sent: ${rid}'s PF has ${field} clear`),
-  events: [{ _tag: "RequestNotSent", rid, field, reason: `PF ${field} clear` }],
-})
-
-/**
- * The function `rid` when it may send a request that needs the PF bits `needs` (checked in order);
- * otherwise the step that refuses it: rejected for an unknown RID, Bus Master Enable clear or no
- * PASID/PRI capability, not sent when a needed PF bit is clear.
- */
-const sender = (state: State, rid: Rid, needs: ReadonlyArray<CapField>): PcieFunction | StepResult => {
-  const fn = state.functions.find((f) => f.rid === rid)
-  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
-  const caps = governingCaps(state, rid)
-  if (caps === undefined) return unchanged(state, rejected(`${rid} does not support PASID/PRI`))
-  const missing = needs.find((field) => !caps[field])
-  return missing === undefined ? fn : notSent(state, rid, missing)
-}
+import { pasidSendGuard } from "./pasid-pri.ts"
 
 /** `DevicePasidRequest { rid, pasid, iova, access, privileged }`. */
 export const pasidRequest = (
@@ -56,13 +24,14 @@ export const pasidRequest = (
   access: "read" | "write" | "execute",
   privileged: boolean,
 ): StepResult => {
-  const fn = sender(state, rid, [
-    "pasidEnable",
-    ...(access === "execute" ? (["exec"] as const) : []),
-    ...(privileged ? (["priv"] as const) : []),
-  ])
-  if (!("rid" in fn)) return fn
-  const entry = pasidEntry(state.iommu.pasids, rid, pasid)
+  const refused = pasidSendGuard(
+    state,
+    rid,
+    ["pasidEnable", ...(access === "execute" ? (["exec"] as const) : []), ...(privileged ? (["priv"] as const) : [])],
+    true,
+  )
+  if (refused !== undefined) return refused
+  const entry = pasidEntryFlags(state, rid, pasid)
   const fault = (reason: string): StepResult => ({
     state,
     outcome: faulted(reason),
@@ -71,15 +40,13 @@ export const pasidRequest = (
   if (entry === undefined || !entry.enabled) return fault(`no enabled PASID ${pasid} entry for ${rid}`)
   if (access === "execute" && !entry.exec) return fault(`PASID ${pasid} entry has Execute Requests Enable clear`)
   if (privileged && !entry.priv) return fault(`PASID ${pasid} entry has Supervisor Requests Enable clear`)
-  const { iommu, translation } = translate(state.iommu, rid, iova, pasid)
+  const { state: translated, translation, fills } = translateRequest(state, rid, iova, pasid)
   if (translation._tag !== "Translated") return fault(`${formatIova(iova)} not present`)
   return {
-    state: iommu === state.iommu ? state : { ...state, iommu },
+    state: translated,
     outcome: ok,
     events: [
-      ...(translation.source === "walk" && translation.did !== undefined
-        ? [{ _tag: "IotlbFilled" as const, did: translation.did, iova, page: translation.page }]
-        : []),
+      ...fills,
       {
         _tag: "DmaCompleted",
         rid,
@@ -96,12 +63,14 @@ export const pasidRequest = (
 
 /** `DevicePageRequest { rid, pasid, iova, prgi }`: a single-request page request group (Last = 1). */
 export const pageRequest = (state: State, rid: Rid, pasid: number, iova: Iova, prgi: number): StepResult => {
-  const fn = sender(state, rid, ["priEnable", "pasidEnable"])
-  if (!("rid" in fn)) return fn
+  const refused = pasidSendGuard(state, rid, ["priEnable", "pasidEnable"], true)
+  if (refused !== undefined) return refused
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
   if (fn.groups.some((g) => g.pasid === pasid && g.prgi === prgi))
     return unchanged(state, rejected(`group ${prgi} of PASID ${pasid} is still outstanding`))
-  const entry = pasidEntry(state.iommu.pasids, rid, pasid)
-  const owner = entry === undefined ? undefined : domainByDid(state.iommu, entry.did)?.vm
+  const entry = pasidEntryFlags(state, rid, pasid)
+  const owner = pasidOwner(state, rid, pasid)
   if (entry === undefined || !entry.enabled || !entry.pri || owner === undefined) {
     const reason = `PASID ${pasid} of ${rid} accepts no page requests`
     return { state, outcome: faulted(reason), events: [{ _tag: "PageRequestRefused", rid, pasid, prgi, reason }] }

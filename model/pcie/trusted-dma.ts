@@ -16,7 +16,7 @@
  * @module
  */
 import { PAGE_SIZE, type Rid } from "../ids.ts"
-import { translate } from "../iommu/iommu.ts"
+import { translateRequest } from "../iommu/translate-request.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 
@@ -47,10 +47,10 @@ export const dmaThroughHandle = (
     events: [{ _tag: "DmaCompleted", rid, access, iova: handle.iova, page, path, t, handle: id }],
   })
   if (t === 0) {
-    const { iommu, translation } = translate(state.iommu, rid, handle.iova)
+    const { state: translated, translation } = translateRequest(state, rid, handle.iova, undefined)
     if (translation._tag !== "Translated")
       return fault(translation._tag === "Blocked" ? translation.reason : "T=0: not present in host tables")
-    return done(translation.page, translation.source, iommu === state.iommu ? state : { ...state, iommu })
+    return done(translation.page, translation.source, translated)
   }
   if (fn.tdi.state !== "RUN") return fault(`T=1 request from a TDI in ${fn.tdi.state}`)
   if (ctx.policy.trustedTranslation === "window-all-private") {

@@ -18,6 +18,7 @@ import type { Message } from "../interrupt/message.ts"
 import { ok, rejected } from "../outcome.ts"
 import { functionIndex, type PcieFunction, updateFunction } from "../pcie/function.ts"
 import { flipDriver } from "../guest/dma-api.ts"
+import { writeFunctionConfig } from "../pcie/config-write.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 
 /** A TDI state (TDISP §11.2.2). */
@@ -92,27 +93,18 @@ export const hostWriteTdiConfig = (
   field: "bme" | "ats",
   value: boolean,
 ): StepResult => {
-  const index = functionIndex(state.functions, rid)
-  const fn = state.functions[index]
+  const fn = state.functions.find((f) => f.rid === rid)
   if (fn?.tdi === undefined) return unchanged(state, rejected(`${rid} has no TDI`))
   // Clearing ATS Enable invalidates the ATC; Invalidate Requests still pending are completed
   // (PCIe Base 6.0 §10.5.1.3: with Enable clear the function issues no translated request).
-  const written: PcieFunction =
+  const written = writeFunctionConfig(ctx, state, rid, (f) =>
     field === "bme"
-      ? { ...fn, bme: value }
-      : { ...fn, ats: value ? { ...fn.ats, enabled: true } : { enabled: false, atc: [], invalidations: [] } }
-  const locked = fn.tdi.state === "CONFIG_LOCKED" || fn.tdi.state === "RUN"
-  const toError =
-    locked && ctx.policy.tdiErrorOnConfigChange === "enforced" && configChanged({ ...written, tdi: fn.tdi })
-  const tdi: Tdi = toError ? { ...fn.tdi, state: "ERROR" } : fn.tdi
+      ? { ...f, bme: value }
+      : { ...f, ats: value ? { ...f.ats, enabled: true } : { enabled: false, atc: [], invalidations: [] } },
+  )
   return {
-    state: { ...state, functions: updateFunction(state.functions, index, () => ({ ...written, tdi })) },
+    state: written.state,
     outcome: ok,
-    events: [
-      { _tag: "TdiConfigWritten", rid, field, value },
-      ...(toError
-        ? [{ _tag: "TdiStateChanged" as const, rid, from: fn.tdi.state, to: "ERROR" as const, by: "config change" }]
-        : []),
-    ],
+    events: [{ _tag: "TdiConfigWritten", rid, field, value }, ...written.events],
   }
 }

@@ -1,0 +1,43 @@
+/**
+ * When the cache-coherence properties let a cached translation lag the tables: while an
+ * invalidation procedure that covers it is in flight, since every such procedure changes an entry
+ * first and invalidates the caches after (VT-d 4.x §6.5.2.5; PCIe Base 6.0 §10.3). Read from the
+ * procedures in flight (architectural state of the host and of the guests' invalidation queues),
+ * never from a design knob. Each window is as narrow as the procedure's scope:
+ * - the host's unmap of (DID, IOVA): the IOTLB entry (DID, IOVA) and the ATC entries for that IOVA
+ *   of every requester the domain translates for (`model/iommu/scope.ts`);
+ * - a PASID teardown of (RID, PASID): that requester's ATC entries of the PASID;
+ * - a capability update of a VF (`host/pasid-entry-update.ts`): that VF's ATC entries with a PASID;
+ * - for a nested translation of a VM: the host's unmap in its nesting parent (any GPA can sit under
+ *   any stage-1 IOVA), or the guest's own stage-1 unmap (its invalidations queued, not yet done).
+ *
+ * @module
+ */
+import type { Iova, Rid, VmId } from "../model/ids.ts"
+import type { Did } from "../model/iommu/context.ts"
+import { domainOfRequester } from "../model/iommu/scope.ts"
+import { stage1UnmapInFlight } from "../model/nesting/guest-invalidation.ts"
+import type { State } from "../model/state.ts"
+
+/** Whether the host's unmap of (`did`, `iova`) is in flight (a flat, single-stage translation). */
+export const flatUnmapInFlight = (state: State, did: Did | undefined, iova: Iova): boolean =>
+  did !== undefined && state.host.procedures.some((p) => p._tag === "Unmap" && p.did === did && p.iova === iova)
+
+/** Whether a procedure in flight covers the flat ATC entry of (`rid`, `pasid`) for `iova`. */
+export const atcInvalidationInFlight = (state: State, rid: Rid, pasid: number | undefined, iova: Iova): boolean =>
+  flatUnmapInFlight(state, domainOfRequester(state.iommu, rid, pasid), iova) ||
+  (pasid !== undefined &&
+    state.host.procedures.some(
+      (p) =>
+        (p._tag === "PasidTeardown" && p.rid === rid && p.pasid === pasid) ||
+        (p._tag === "PasidEntryUpdate" && p.rid === rid),
+    ))
+
+/**
+ * Whether an unmap that can stale a nested translation of one of `vms` is in flight: the host's
+ * unmap in the VM's nesting parent, or the guest's own stage-1 unmap.
+ */
+export const nestedUnmapInFlight = (state: State, vms: ReadonlyArray<VmId>): boolean =>
+  vms.some(
+    (vm) => stage1UnmapInFlight(state, vm) || state.host.procedures.some((p) => p._tag === "Unmap" && p.vm === vm),
+  )
