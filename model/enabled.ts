@@ -134,14 +134,15 @@ const nestingCommands = (state: State, out: Array<Command>): void => {
   for (const v of n.viommus) {
     const vm = v.vm
     const tables = n.tables.filter((t) => t.vm === vm).map((t) => t.table)
-    for (const e of v.vrids) {
+    const queued = procedureByPid(state.host, queuePid(vm)) !== undefined
+    for (const e of queued ? [] : v.vrids) {
       if (state.functions.find((f) => f.rid === e.rid)?.owner !== vm) continue
       for (const pasid of nestedPasids)
         if (attachmentOf(n, e.rid, pasid) !== undefined)
           out.push({ _tag: "GuestDetachStage1", vm, vrid: e.vrid, pasid })
         else for (const table of tables) out.push({ _tag: "GuestAttachStage1", vm, vrid: e.vrid, pasid, table })
     }
-    if (procedureByPid(state.host, queuePid(vm)) !== undefined) continue
+    if (queued) continue
     const named = [...new Set([...v.vrids.map((e) => e.vrid), ...vfs])].sort()
     for (const pasid of nestedPasids)
       for (const iova of state.iovas) {

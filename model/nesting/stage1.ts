@@ -16,12 +16,19 @@
  * `intel_pasid_tear_down_entry` and `arm_smmu_attach_dev` wait for the Device-TLB flush); the model
  * runs that synchronous flush inside the one step.
  *
+ * The guest tells its vIOMMU about a changed entry through its invalidation queue (VT-d
+ * PASID-cache invalidation descriptor §6.5.2.2, AMD INVALIDATE_DEVTAB_ENTRY §2.4.2, SMMUv3
+ * CMD_CFGI_STE/CD §4.3), which the VMM processes in order: an attach or detach takes effect only
+ * after every descriptor queued before it. So while the guest's queue holds descriptors, an attach
+ * or detach waits.
+ *
  * @module
  */
 import { entryFlags } from "../host/vfio-pasid-cap.ts"
 import { formatIova, type Iova, type Rid, type VmId } from "../ids.ts"
 import { ALLOW_ALL } from "../iommu/pasid-table.ts"
-import { ok, rejected } from "../outcome.ts"
+import { procedureByPid } from "../host/host.ts"
+import { ok, rejected, waiting } from "../outcome.ts"
 import { functionIndex, updateFunction } from "../pcie/function.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import {
@@ -35,7 +42,11 @@ import {
   removeAttachments,
   stage1Table,
 } from "./nesting.ts"
+import { queuePid } from "./guest-invalidation.ts"
 import { guestTagConflict } from "./vendor-nesting.ts"
+
+/** Whether `vm`'s invalidation queue holds descriptors the VMM has not finished. */
+const queueBusy = (state: State, vm: VmId): boolean => procedureByPid(state.host, queuePid(vm)) !== undefined
 
 /** `GuestStage1Map { vm, table, iova, gpa }`. Rejected when the table is unknown or the PTE present. */
 export const guestStage1Map = (state: State, vm: VmId, table: number, iova: Iova, gpa: Iova): StepResult => {
@@ -106,6 +117,7 @@ export const guestAttachStage1 = (
   if (n === undefined || stage1Table(n, vm, table) === undefined)
     return unchanged(state, rejected(`${vm} has no stage-1 table ${table}`))
   if (pasid !== 0 && !state.pasids.includes(pasid)) return unchanged(state, rejected(`PASID ${pasid} is not in use`))
+  if (queueBusy(state, vm)) return unchanged(state, waiting(`${vm}'s invalidation queue holds earlier descriptors`))
   const held = heldDevice(state, n, vm, vrid)
   if ("reason" in held) return unchanged(state, rejected(held.reason))
   const { rid } = held
@@ -137,6 +149,7 @@ export const guestAttachStage1 = (
 export const guestDetachStage1 = (state: State, vm: VmId, vrid: Rid, pasid: number): StepResult => {
   const n = state.nesting
   if (n === undefined) return unchanged(state, rejected("no nesting"))
+  if (queueBusy(state, vm)) return unchanged(state, waiting(`${vm}'s invalidation queue holds earlier descriptors`))
   const held = heldDevice(state, n, vm, vrid)
   if ("reason" in held) return unchanged(state, rejected(held.reason))
   const { rid } = held
