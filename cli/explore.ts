@@ -20,7 +20,7 @@
  */
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { FORMAT_VERSION } from "../counterexamples/counterexample-file.ts"
+import { exploreCounterexampleOf } from "../counterexamples/counterexample-file.ts"
 import { explore } from "../drivers/exhaustive/bfs.ts"
 import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
 import { properties } from "../properties/catalogue.ts"
@@ -67,17 +67,7 @@ export const exploreScenario = (
 ): ExploreReport => {
   const r = explore(iovcheckModel(scenario, properties), { ...bounds, now: () => performance.now() })
   const violations = r.violations.map((v) => {
-    const file = writeCounterexample(bounds.out, {
-      format: "iovcheck-counterexample",
-      formatVersion: FORMAT_VERSION,
-      iovcheckVersion: version,
-      scenario,
-      driver: "explore",
-      property: v.property,
-      stepIndex: v.commands.length - 1,
-      message: v.message,
-      commands: v.commands,
-    })
+    const file = writeCounterexample(bounds.out, exploreCounterexampleOf(scenario, v, version))
     return { property: v.property, length: v.commands.length, file, message: v.message }
   })
   const exhausted = r.stoppedBy === "exhausted"

@@ -1,5 +1,5 @@
 /**
- * The `iovcheck` command line: `verify`, `explore`, `replay`, `scenarios`. Built with `effect/cli`; run by
+ * The `iovcheck` command line: `verify`, `sweep`, `explore`, `fuzz`, `merge`, `replay`, `report`, `scenarios`. Built with `effect/cli`; run by
  * `bin/iovcheck.js`. Bad usage (unknown flag, bad value) and bad input (unknown scenario, damaged
  * file) print one line and exit 2.
  *
@@ -14,6 +14,7 @@ import { mergeCommand } from "./merge.ts"
 import { replayCommand } from "./replay.ts"
 import { reportCommand } from "./report.ts"
 import { scenariosCommand } from "./scenarios.ts"
+import { sweepCommand } from "./sweep.ts"
 import { ExitCode, exitWith } from "./usage-error.ts"
 import { verifyCommand } from "./verify.ts"
 import { version } from "./version.ts"
@@ -22,6 +23,7 @@ const iovcheck = Command.make("iovcheck").pipe(
   Command.withDescription("Property-based verification of I/O virtualization isolation and coherence"),
   Command.withSubcommands([
     verifyCommand,
+    sweepCommand,
     exploreCommand,
     fuzzCommand,
     mergeCommand,

@@ -103,3 +103,23 @@ export const counterexampleOf = (
   message: v.message,
   commands: v.commands,
 })
+
+/**
+ * The counterexample file of a shortest violation the explorer found (driver `"explore"`, no seed):
+ * its commands and message; the violating step is the last.
+ */
+export const exploreCounterexampleOf = (
+  scenario: Scenario,
+  v: { readonly property: string; readonly message: string; readonly commands: CounterexampleFile["commands"] },
+  iovcheckVersion: string,
+): CounterexampleFile => ({
+  format: "iovcheck-counterexample",
+  formatVersion: FORMAT_VERSION,
+  iovcheckVersion,
+  scenario,
+  driver: "explore",
+  property: v.property,
+  stepIndex: v.commands.length - 1,
+  message: v.message,
+  commands: v.commands,
+})
