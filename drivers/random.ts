@@ -24,6 +24,7 @@ import { Command, type CommandTag } from "../model/command.ts"
 import { enabled } from "../model/enabled.ts"
 import { initialState } from "../model/init.ts"
 import type { Policy } from "../model/policy.ts"
+import type { ProgramsService } from "../model/programs.ts"
 import type { State } from "../model/state.ts"
 import type { Vendor } from "../model/vendor.ts"
 import type { Property } from "../properties/property.ts"
@@ -141,7 +142,7 @@ export const fromChoices =
 
 /** Runs one trace synchronously under the scenario's services. */
 const runSync = (
-  services: Context.Context<Vendor | Policy>,
+  services: Context.Context<Vendor | Policy | ProgramsService>,
   initial: State,
   next: NextCommand,
   checked: ReadonlyArray<Property>,

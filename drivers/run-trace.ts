@@ -11,6 +11,7 @@ import type { Command } from "../model/command.ts"
 import type { Event } from "../model/event.ts"
 import type { Outcome } from "../model/outcome.ts"
 import type { Policy } from "../model/policy.ts"
+import type { ProgramsService } from "../model/programs.ts"
 import type { State } from "../model/state.ts"
 import { step } from "../model/step.ts"
 import { Vendor } from "../model/vendor.ts"
@@ -76,7 +77,7 @@ export const runTrace = (
   next: NextCommand,
   checked: ReadonlyArray<Property>,
   options: RunOptions = {},
-): Effect.Effect<TraceResult, never, Vendor | Policy> =>
+): Effect.Effect<TraceResult, never, Vendor | Policy | ProgramsService> =>
   Effect.gen(function* () {
     const commands: Array<Command> = []
     const steps: Array<StepRecord> = []

@@ -24,6 +24,8 @@ import type { Message } from "./interrupt/message.ts"
 import type { CapField } from "./pcie/pasid-pri.ts"
 import { freePages } from "./memory/pages.ts"
 import { procedureByPid } from "./host/host.ts"
+import { pasidBusy, teardownPid } from "./host/pasid-teardown.ts"
+import { iovaBusy, unmapPid } from "./host/unmap.ts"
 import { queuePid, stage1UnmapInFlight } from "./nesting/guest-invalidation.ts"
 import { attachmentOf } from "./nesting/nesting.ts"
 import type { State } from "./state.ts"
@@ -64,11 +66,9 @@ const pasidCommands = (state: State, out: Array<Command>): void => {
     if (!vf && fn.owner !== "host") continue
     for (const pasid of state.pasids) {
       const bound = state.iommu.pasids.some((e) => e.rid === fn.rid && e.pasid === pasid)
-      const tearing = state.host.procedures.some(
-        (p) => p._tag === "PasidTeardown" && p.rid === fn.rid && p.pasid === pasid,
-      )
+      const tearing = procedureByPid(state.host, teardownPid(fn.rid, pasid)) !== undefined
       if (bound && !tearing) out.push({ _tag: "HostUnbindPasid", rid: fn.rid, pasid })
-      if (!bound && !tearing)
+      if (!bound && !pasidBusy(state, fn.rid, pasid))
         for (const vm of vf ? [fn.owner] : vms) out.push({ _tag: "HostBindPasid", rid: fn.rid, pasid, vm })
       for (const iova of state.iovas) {
         for (const access of ["read", "write", "execute"] as const)
@@ -178,10 +178,10 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
     if (sub.owner === "host") for (const d of domains) out.push({ _tag: "HostAssignSubdevice", sub: sub.id, vm: d.vm })
   for (const d of domains)
     for (const iova of state.iovas) {
-      const busy = state.host.procedures.some((p) => p._tag === "Unmap" && p.vm === d.vm && p.iova === iova)
-      if (busy) continue
-      if (walk(d, iova) !== undefined) out.push({ _tag: "HostUnmapIova", vm: d.vm, iova })
-      else
+      if (walk(d, iova) !== undefined) {
+        if (procedureByPid(state.host, unmapPid(d.vm, iova)) === undefined)
+          out.push({ _tag: "HostUnmapIova", vm: d.vm, iova })
+      } else if (!iovaBusy(state, d.vm, iova))
         state.memory.forEach((owner, page) => {
           if (owner === d.vm) out.push({ _tag: "HostMapIova", vm: d.vm, iova, page })
         })

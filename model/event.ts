@@ -18,6 +18,7 @@ export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through" | "truste
 export type Event =
   | { readonly _tag: "PageAllocated"; readonly page: HpaPage; readonly vm: VmId }
   | { readonly _tag: "PageFreed"; readonly page: HpaPage; readonly from: VmId }
+  | { readonly _tag: "IovaFreed"; readonly vm: VmId; readonly iova: Iova }
   | { readonly _tag: "FunctionAssigned"; readonly rid: Rid; readonly vm: VmId; readonly did: number }
   | { readonly _tag: "PteWritten"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
   | { readonly _tag: "PteCleared"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
@@ -26,7 +27,8 @@ export type Event =
       readonly _tag: "IotlbInvalidated"
       readonly command: string
       readonly did: number
-      readonly iova: Iova
+      /** undefined: every IOVA of the domain (domain-selective). */
+      readonly iova?: Iova | undefined
       readonly dropped: number
     }
   | {
@@ -186,6 +188,15 @@ export type Event =
     }
   | { readonly _tag: "VfCapRead"; readonly vm: VmId; readonly rid: Rid; readonly bits: PasidPriBits | null }
   | {
+      readonly _tag: "PasidFlagsWritten"
+      readonly rid: Rid
+      readonly pasids: ReadonlyArray<number>
+      readonly enabled: boolean
+      readonly exec: boolean
+      readonly priv: boolean
+      readonly pri: boolean
+    }
+  | {
       readonly _tag: "VfCapWriteCompleted"
       readonly vm: VmId
       readonly rid: Rid
@@ -294,7 +305,11 @@ export type Event =
       readonly by: "guest" | "host"
     }
   | { readonly _tag: "IrteWritten"; readonly handle: number; readonly irte: Irte }
-  | { readonly _tag: "IecInvalidated"; readonly handle: number }
+  | {
+      readonly _tag: "IecInvalidated"
+      /** undefined: every handle (global invalidation). */
+      readonly handle?: number | undefined
+    }
   | {
       readonly _tag: "InterruptDelivered"
       /** The interface that raised it (function RID or sub-device id). */
@@ -331,6 +346,7 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
   return match(event)
     .with({ _tag: "PageAllocated" }, (e) => `page ${e.page} allocated to ${e.vm}`)
     .with({ _tag: "PageFreed" }, (e) => `page ${e.page} freed (was ${e.from}'s)`)
+    .with({ _tag: "IovaFreed" }, (e) => `${e.vm}'s IOVA ${formatIova(e.iova)} may be mapped again`)
     .with({ _tag: "FunctionAssigned" }, (e) => `${e.rid} assigned to ${e.vm}, context entry -> ${tag} ${e.did}`)
     .with({ _tag: "PteWritten" }, (e) => `PTE ${tag} ${e.did} ${formatIova(e.iova)} -> page ${e.page}`)
     .with({ _tag: "PteCleared" }, (e) => `PTE ${tag} ${e.did} ${formatIova(e.iova)} cleared (was page ${e.page})`)
@@ -338,7 +354,7 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     .with(
       { _tag: "IotlbInvalidated" },
       (e) =>
-        `${e.command} ${tag} ${e.did} ${formatIova(e.iova)}: ${e.dropped} entr${e.dropped === 1 ? "y" : "ies"} dropped`,
+        `${e.command} ${tag} ${e.did} ${e.iova === undefined ? "(whole domain)" : formatIova(e.iova)}: ${e.dropped} entr${e.dropped === 1 ? "y" : "ies"} dropped`,
     )
     .with({ _tag: "AtsInvalidationSent" }, (e) => `${e.command}: ATS Invalidate Request to ${e.rid} for ${atsRange(e)}`)
     .with(
@@ -431,7 +447,9 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
       (e) =>
         `IRTE ${e.handle} = dest ${e.irte.dest} vector ${e.irte.vector}, SID ${e.irte.sid} (SVT ${e.irte.svt})${e.irte.pasid === undefined ? "" : `, PASID ${e.irte.pasid}`}`,
     )
-    .with({ _tag: "IecInvalidated" }, (e) => `IEC invalidated for IRTE ${e.handle}`)
+    .with({ _tag: "IecInvalidated" }, (e) =>
+      e.handle === undefined ? "IEC invalidated (global)" : `IEC invalidated for IRTE ${e.handle}`,
+    )
     .with(
       { _tag: "InterruptDelivered" },
       (e) =>
@@ -449,6 +467,11 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
                 .map(([k, v]) => `${k}=${v ? 1 : 0}`)
                 .join(" ")
         }`,
+    )
+    .with(
+      { _tag: "PasidFlagsWritten" },
+      (e) =>
+        `PASID entries of ${e.rid} [${e.pasids.join(", ")}]: Enable=${e.enabled ? 1 : 0} ERE=${e.exec ? 1 : 0} SRE=${e.priv ? 1 : 0} PRI=${e.pri ? 1 : 0}`,
     )
     .with(
       { _tag: "VfCapWriteCompleted" },

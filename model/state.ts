@@ -18,6 +18,7 @@ import type { Outcome } from "./outcome.ts"
 import type { PcieFunction } from "./pcie/function.ts"
 import type { Subdevice } from "./pcie/subdevice.ts"
 import type { PolicyValues } from "./policy.ts"
+import type { Programs } from "./programs.ts"
 import type { VendorSemantics } from "./vendor.ts"
 
 /** The whole platform. */
@@ -58,6 +59,7 @@ export interface StepResult {
 export interface StepContext {
   readonly vendor: VendorSemantics
   readonly policy: PolicyValues
+  readonly programs: Programs
 }
 
 /** A step that changed nothing, with its outcome. */

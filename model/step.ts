@@ -37,6 +37,7 @@ import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
 import { pageRequest, pasidRequest } from "./pcie/pasid-requests.ts"
 import { dmaThroughHandle } from "./pcie/trusted-dma.ts"
 import { Policy } from "./policy.ts"
+import { ProgramsService } from "./programs.ts"
 import { hostWriteTdiConfig, tsmRequest } from "./tdisp/tdi.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "./state.ts"
 import { Vendor } from "./vendor.ts"
@@ -124,16 +125,22 @@ export const transition = (ctx: StepContext, state: State, command: Command): St
   const handler = handlers[command._tag] as (ctx: StepContext, state: State, command: Command) => StepResult
   const result = handler(ctx, state, command)
   if (result.state !== state) {
-    const broken = brokenInvariant(result.state)
+    const broken = brokenInvariant(result.state, ctx.programs)
     if (broken !== undefined) defect(`well-formedness broken after ${command._tag}: ${broken}`)
   }
   return result
 }
 
-/** One step of the model, reading `Vendor` and `Policy` from the environment. */
-export const step: (state: State, command: Command) => Effect.Effect<StepResult, never, Vendor | Policy> =
-  Effect.fnUntraced(function* (state: State, command: Command) {
-    const vendor = yield* Vendor
-    const policy = yield* Policy
-    return transition({ vendor, policy }, state, command)
-  })
+/** One step of the model, reading `Vendor`, `Policy` and `ProgramsService` from the environment. */
+export const step: (
+  state: State,
+  command: Command,
+) => Effect.Effect<StepResult, never, Vendor | Policy | ProgramsService> = Effect.fnUntraced(function* (
+  state: State,
+  command: Command,
+) {
+  const vendor = yield* Vendor
+  const policy = yield* Policy
+  const programs = yield* ProgramsService
+  return transition({ vendor, policy, programs }, state, command)
+})

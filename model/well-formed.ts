@@ -7,6 +7,7 @@
 import { contextEntry } from "./iommu/context.ts"
 import { domainByDid } from "./iommu/iommu.ts"
 import { atcOrder } from "./pcie/ats.ts"
+import type { Programs } from "./programs.ts"
 import type { State } from "./state.ts"
 
 const sortedStrictly = <T>(xs: ReadonlyArray<T>, cmp: (a: T, b: T) => number): boolean =>
@@ -30,8 +31,11 @@ const nestingInvariant = (state: State): string | undefined => {
   return undefined
 }
 
-/** The first broken invariant of `state`, or `undefined` when every invariant holds. */
-export const brokenInvariant = (state: State): string | undefined => {
+/**
+ * The first broken invariant of `state` (its procedures read against the scenario's `programs`), or
+ * `undefined` when every invariant holds.
+ */
+export const brokenInvariant = (state: State, programs: Programs): string | undefined => {
   for (const fn of state.functions) {
     if (!sortedStrictly(fn.ats.atc, atcOrder)) return `${fn.rid}: ATC not keyed by (PASID, IOVA)`
     if (!fn.ats.enabled && (fn.ats.atc.length > 0 || fn.ats.invalidations.length > 0))
@@ -70,10 +74,24 @@ export const brokenInvariant = (state: State): string | undefined => {
   if (nested !== undefined) return nested
   if (!sortedStrictly(state.iommu.interrupts.iec, (a, b) => a.handle - b.handle)) return "IEC not keyed by handle"
   for (const p of state.host.procedures) {
-    if (p.pc < 0 || p.pc >= p.program.length) return `${p.pid}: pc ${p.pc} out of range`
-    if (p._tag === "Unmap" && state.memory[p.page] !== p.vm)
+    const length =
+      p._tag === "Unmap"
+        ? programs.unmap.length
+        : p._tag === "ProgramIrte"
+          ? programs.irte.length
+          : p._tag === "PasidTeardown"
+            ? programs.pasidTeardown.length
+            : p._tag === "PasidEntryUpdate"
+              ? programs.pasidUpdate.length
+              : p.program.length
+    if (p.pc < 0 || p.pc >= length) return `${p.pid}: pc ${p.pc} out of range`
+    if (p._tag === "Unmap" && !p.pageFreed && state.memory[p.page] !== p.vm)
       return `${p.pid}: page ${p.page} freed before the unmap finished`
-    if (p._tag === "ProgramIrte" && state.iommu.interrupts.irt[p.handle] === null)
+    if (
+      p._tag === "ProgramIrte" &&
+      programs.irte.findIndex((o) => o.op === "write-irte") < p.pc &&
+      state.iommu.interrupts.irt[p.handle] === null
+    )
       return `${p.pid}: IRTE ${p.handle} cleared while being programmed`
   }
   return undefined

@@ -18,7 +18,14 @@
  * @module
  */
 import { Context, Layer, Schema } from "effect"
-import { Policy, PolicySchema, resolvePolicy } from "../model/policy.ts"
+import { Policy, type PolicyInput, PolicySchema, resolvePolicy } from "../model/policy.ts"
+import {
+  type ProceduresInput,
+  ProceduresSchema,
+  ProgramsService,
+  proceduresError,
+  resolvePrograms,
+} from "../model/programs.ts"
 import { Topology } from "../model/topology.ts"
 import { Vendor, VendorId, vendors } from "../model/vendor.ts"
 import { propertyIds } from "../properties/catalogue.ts"
@@ -53,10 +60,16 @@ export const Scenario = Schema.Struct({
   vendor: VendorId,
   topology: Topology,
   policy: PolicySchema,
+  procedures: Schema.optionalKey(ProceduresSchema),
   expected: Schema.optionalKey(Expectation),
   exploration: Schema.optionalKey(Exploration),
   notes: Schema.optionalKey(Schema.String),
-})
+}).check(
+  Schema.makeFilter((s: { readonly policy: PolicyInput; readonly procedures?: ProceduresInput }) => {
+    const error = proceduresError(s.policy, s.procedures)
+    return error === undefined ? true : { path: ["procedures"], issue: error }
+  }),
+)
 /** A decoded scenario. */
 export type Scenario = typeof Scenario.Type
 
@@ -65,9 +78,14 @@ export const formatExpectation = (e: Expectation | undefined): string =>
   e === undefined ? "-" : e === "safe" ? "safe" : `violates ${e.violates.join(", ")}`
 
 /** The services `step` needs for this scenario, as a Context. */
-export const scenarioContext = (scenario: Scenario): Context.Context<Vendor | Policy> =>
-  Context.make(Vendor, vendors[scenario.vendor]).pipe(Context.add(Policy, resolvePolicy(scenario.policy)))
+export const scenarioContext = (scenario: Scenario): Context.Context<Vendor | Policy | ProgramsService> => {
+  const policy = resolvePolicy(scenario.policy)
+  return Context.make(Vendor, vendors[scenario.vendor]).pipe(
+    Context.add(Policy, policy),
+    Context.add(ProgramsService, resolvePrograms(policy, scenario.procedures)),
+  )
+}
 
-/** The `Vendor` and `Policy` services of this scenario, as a Layer (DESIGN.md §2). */
-export const scenarioLayer = (scenario: Scenario): Layer.Layer<Vendor | Policy> =>
+/** The `Vendor`, `Policy` and `ProgramsService` services of this scenario, as a Layer (DESIGN.md §2). */
+export const scenarioLayer = (scenario: Scenario): Layer.Layer<Vendor | Policy | ProgramsService> =>
   Layer.succeedContext(scenarioContext(scenario))

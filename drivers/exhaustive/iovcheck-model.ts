@@ -12,6 +12,7 @@ import { ModelDefect } from "../../model/defect.ts"
 import { enabled } from "../../model/enabled.ts"
 import { initialState } from "../../model/init.ts"
 import { Policy } from "../../model/policy.ts"
+import { ProgramsService } from "../../model/programs.ts"
 import type { State } from "../../model/state.ts"
 import { transition } from "../../model/step.ts"
 import { Vendor } from "../../model/vendor.ts"
@@ -27,7 +28,11 @@ export const iovcheckModel = (
   properties: ReadonlyArray<Property>,
 ): ExplorableModel<State, Command> => {
   const services = scenarioContext(scenario)
-  const ctx = { vendor: Context.get(services, Vendor), policy: Context.get(services, Policy) }
+  const ctx = {
+    vendor: Context.get(services, Vendor),
+    policy: Context.get(services, Policy),
+    programs: Context.get(services, ProgramsService),
+  }
   return {
     initial: initialState(scenario.topology),
     enabled,

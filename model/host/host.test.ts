@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest"
 import { scenario, stepsIn, withPolicy } from "../../test/helpers.ts"
 import type { Command } from "../command.ts"
 import { defaultPolicy } from "../policy.ts"
-import { unmapProgram } from "./unmap.ts"
+import { unmapPreset } from "./unmap.ts"
 
 const strict = scenario("sriov-ats-strict")
 const assign: Command = { _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" }
@@ -40,20 +40,24 @@ describe("VFIO actions", () => {
 })
 
 describe("the unmap procedure", () => {
-  it("orders its steps as the policy says", () => {
-    expect(unmapProgram({ ...defaultPolicy, invalidationOrder: "iotlb-then-atc", atcInvalidation: "on" })).toEqual([
+  it("takes the program the knobs preset", () => {
+    const names = (policy: Partial<typeof defaultPolicy>) => unmapPreset({ ...defaultPolicy, ...policy }).map((o) => o.op)
+    expect(names({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "on" })).toEqual([
+      "clear-pte",
       "invalidate-iotlb",
       "invalidate-atc",
       "wait-atc",
       "free-page",
     ])
-    expect(unmapProgram({ ...defaultPolicy, invalidationOrder: "atc-then-iotlb", atcInvalidation: "on" })).toEqual([
+    expect(names({ invalidationOrder: "atc-then-iotlb", atcInvalidation: "on" })).toEqual([
+      "clear-pte",
       "invalidate-atc",
       "wait-atc",
       "invalidate-iotlb",
       "free-page",
     ])
-    expect(unmapProgram({ ...defaultPolicy, invalidationOrder: "iotlb-then-atc", atcInvalidation: "skip" })).toEqual([
+    expect(names({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "skip" })).toEqual([
+      "clear-pte",
       "invalidate-iotlb",
       "free-page",
     ])

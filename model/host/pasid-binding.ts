@@ -14,8 +14,7 @@ import { ALLOW_ALL, pasidEntry, setPasidEntry } from "../iommu/pasid-table.ts"
 import { ok, rejected } from "../outcome.ts"
 import { governingCaps } from "../pcie/pasid-pri.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
-import { procedureByPid } from "./host.ts"
-import { teardownPid } from "./pasid-teardown.ts"
+import { pasidBusy } from "./pasid-teardown.ts"
 import { entryFlags } from "./vfio-pasid-cap.ts"
 
 /**
@@ -39,8 +38,7 @@ export const bindPasid = (ctx: StepContext, state: State, rid: Rid, pasid: numbe
     return unchanged(state, rejected(`PASID ${pasid} of ${rid} is bound`))
   const sub = state.subdevices.find((d) => d.parent === rid && d.pasid === pasid)
   if (sub !== undefined) return unchanged(state, rejected(`PASID ${pasid} of ${rid} is allocated to ${sub.id}`))
-  if (procedureByPid(state.host, teardownPid(rid, pasid)) !== undefined)
-    return unchanged(state, rejected(`PASID ${pasid} of ${rid} is being torn down`))
+  if (pasidBusy(state, rid, pasid)) return unchanged(state, rejected(`PASID ${pasid} of ${rid} is being torn down`))
   const flags =
     fn.kind === "vf"
       ? entryFlags(

@@ -4,32 +4,65 @@
  * block" — Kevin Tian), as a change of PASID entries with the invalidations every entry change
  * needs (VT-d 4.x §6.5.2.3 PASID-cache invalidation, §6.5.2.6 PASID-based IOTLB invalidation,
  * §6.5.2.7 PASID-based Device-TLB invalidation; Linux `intel_pasid_*` helpers flush the PASID
- * cache, the IOTLB and the Device-TLB of a PASID entry after writing it). A process with a program
- * counter, device traffic between any two steps:
- * 1. `write-entry` (run by `GuestWriteVfCap`): vfio's virtual register takes the new bit, and every
- *    PASID entry of the VF — flat ones and, under nesting, the nested attachments with a PASID —
- *    gets the flags the capability now allows (Enable, Execute, Privileged, PRI);
- * 2. `invalidate-atc`: an ATS Invalidate Request with each of those PASIDs, whole range, so no
- *    translation the old flags allowed stays cached in the device (the flat IOTLB is tagged by
- *    the domain, whose translations did not change);
- * 3. `wait-atc`: every Invalidation Completion is in;
- * 4. `complete`: the trapped config write returns to the guest, whose driver now believes the bit
- *    it wrote (`guests[].capWrites`).
+ * cache, the IOTLB and the Device-TLB of a PASID entry after writing it), as a program:
+ * `GuestWriteVfCap` stores the bit in vfio's virtual register, starts it and runs the first
+ * operation; device traffic between any two. The scenario's `procedures.pasid-update` gives it.
+ *
+ * Operations:
+ * - `write-entry`: every PASID entry of the VF — flat ones and, under nesting, the nested
+ *   attachments with a PASID — gets the flags the virtual capability now allows (Enable, Execute,
+ *   Privileged, PRI). Exactly once.
+ * - `invalidate-atc`: an ATS Invalidate Request with each of those PASIDs, whole range, so no
+ *   translation the old flags allowed stays cached in the device (the flat IOTLB is tagged by the
+ *   domain, whose translations did not change).
+ * - `wait-atc`: every Invalidation Completion is in; needs an `invalidate-atc` before it.
+ * - `complete-write`: the trapped config write returns to the guest, whose driver now believes
+ *   the bit it wrote (`guests[].capWrites`). Exactly once.
+ * Default: `write-entry → invalidate-atc → wait-atc → complete-write`.
+ *
  * The VMM serializes a VF's config accesses (QEMU handles them under its big lock): a read or
- * another write of the VF's capability waits until the update completes.
+ * another write of the VF's capability waits until the update has ended.
  *
  * @module
  */
+import { Schema } from "effect"
+import { defect } from "../defect.ts"
 import { putGuest, recordCapWrite } from "../guest/guest.ts"
 import type { Rid, VmId } from "../ids.ts"
 import { ok, waiting } from "../outcome.ts"
 import type { CapField } from "../pcie/pasid-pri.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import { countOps, opInput, opName, waitWithoutSend } from "../program.ts"
 import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
+import { entryFlags } from "./vfio-pasid-cap.ts"
 import { putProcedure, removeProcedure } from "./host.ts"
 
-/** A step of the update after `write-entry`. */
-export type PasidEntryUpdateStep = "invalidate-atc" | "wait-atc" | "complete"
+/** Schema of one update operation as a scenario writes it. */
+export const PasidUpdateOpInput = Schema.Union([
+  opInput("write-entry", {}),
+  opInput("invalidate-atc", {}),
+  opInput("wait-atc", {}),
+  opInput("complete-write", {}),
+]).annotate({
+  message: "Expected a PASID entry update operation: write-entry, invalidate-atc, wait-atc, complete-write",
+})
+
+/** One update operation. */
+export type PasidUpdateOp = { readonly op: "write-entry" | "invalidate-atc" | "wait-atc" | "complete-write" }
+
+/** An update operation as data. */
+export const pasidUpdateOp = (written: typeof PasidUpdateOpInput.Type): PasidUpdateOp => ({
+  op: opName(written) as PasidUpdateOp["op"],
+})
+
+/** Why an update program cannot run (one line), or `undefined`. */
+export const pasidUpdateProgramError = (ops: ReadonlyArray<PasidUpdateOp>): string | undefined => {
+  if (countOps(ops, "write-entry") !== 1) return "must write the PASID entries exactly once (one write-entry)"
+  if (countOps(ops, "complete-write") !== 1) return "must complete the guest's write exactly once (one complete-write)"
+  const wait = waitWithoutSend(ops, "wait-atc", "invalidate-atc")
+  if (wait >= 0) return `[${wait}] wait-atc waits for ATS completions but no invalidate-atc comes before it`
+  return undefined
+}
 
 /** An update in flight. */
 export interface PasidEntryUpdate {
@@ -40,15 +73,20 @@ export interface PasidEntryUpdate {
   /** The guest's write being enforced. */
   readonly field: CapField
   readonly value: boolean
-  readonly program: ReadonlyArray<PasidEntryUpdateStep>
+  /** Indexes the scenario's update program. */
   readonly pc: number
 }
 
 /** The pid of the update of `rid`'s entries: `"pasidcfg:01:00.1"`. */
 export const pasidEntryUpdatePid = (rid: Rid): string => `pasidcfg:${rid}`
 
-/** The steps after `write-entry`. */
-export const PASID_ENTRY_UPDATE_PROGRAM: ReadonlyArray<PasidEntryUpdateStep> = ["invalidate-atc", "wait-atc", "complete"]
+/** The default program. */
+export const PASID_UPDATE_PRESET: ReadonlyArray<PasidUpdateOp> = [
+  { op: "write-entry" },
+  { op: "invalidate-atc" },
+  { op: "wait-atc" },
+  { op: "complete-write" },
+]
 
 /** The PASIDs (other than 0) that `rid`'s entries translate: flat PASID entries and nested attachments. */
 export const pasidsOf = (state: State, rid: Rid): ReadonlyArray<number> =>
@@ -63,35 +101,61 @@ export const pasidsOf = (state: State, rid: Rid): ReadonlyArray<number> =>
 export const pasidEntryUpdateInFlight = (state: State, rid: Rid): boolean =>
   state.host.procedures.some((p) => p._tag === "PasidEntryUpdate" && p.rid === rid)
 
-/** Runs `program[pc]` of an update. */
+/** Runs the operation at `pc` of an update; the last one ends it. */
 export const advancePasidEntryUpdate = (ctx: StepContext, state: State, p: PasidEntryUpdate): StepResult => {
-  const next = p.program[p.pc]
-  const advanced = (s: State, events: StepResult["events"]): StepResult => ({
-    state: { ...s, host: putProcedure(s.host, { ...p, pc: p.pc + 1 }) },
+  const program = ctx.programs.pasidUpdate
+  const next = program[p.pc]
+  const done = (s: State, events: StepResult["events"]): StepResult => ({
+    state: {
+      ...s,
+      host: p.pc + 1 < program.length ? putProcedure(s.host, { ...p, pc: p.pc + 1 }) : removeProcedure(s.host, p.pid),
+    },
     outcome: ok,
     events,
   })
-  if (next === "invalidate-atc") {
-    const sent = sendAtsInvalidations(
-      ctx,
-      state,
-      pasidsOf(state, p.rid).map((pasid) => ({ rid: p.rid, pasid })),
-      p.pid,
-    )
-    return advanced(sent.state, sent.events)
-  }
-  if (next === "wait-atc") {
-    const pending = awaitedCompletions(state, p.pid)
-    return pending.length > 0
-      ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
-      : advanced(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
-  }
-  const guest = state.guests.find((g) => g.vm === p.vm)
-  const host = removeProcedure(state.host, p.pid)
-  if (guest === undefined) return { state: { ...state, host }, outcome: ok, events: [] }
-  return {
-    state: { ...state, host, guests: putGuest(state.guests, recordCapWrite(guest, p.rid, p.field, p.value)) },
-    outcome: ok,
-    events: [{ _tag: "VfCapWriteCompleted", vm: p.vm, rid: p.rid, field: p.field, value: p.value }],
+  if (next === undefined) return defect(`${p.pid} has no operation at pc ${p.pc}`)
+  switch (next.op) {
+    case "write-entry": {
+      const flags = entryFlags(
+        ctx.policy,
+        state.host.vcaps.find((v) => v.rid === p.rid),
+      )
+      const pasids = state.iommu.pasids.map((e) => (e.rid === p.rid ? { ...e, ...flags } : e))
+      const nesting =
+        state.nesting === undefined
+          ? undefined
+          : {
+              ...state.nesting,
+              attachments: state.nesting.attachments.map((a) =>
+                a.rid === p.rid && a.pasid !== 0 ? { ...a, ...flags } : a,
+              ),
+            }
+      return done(
+        { ...state, iommu: { ...state.iommu, pasids }, ...(nesting === undefined ? {} : { nesting }) },
+        [{ _tag: "PasidFlagsWritten", rid: p.rid, pasids: pasidsOf(state, p.rid), ...flags }],
+      )
+    }
+    case "invalidate-atc": {
+      const sent = sendAtsInvalidations(
+        ctx,
+        state,
+        pasidsOf(state, p.rid).map((pasid) => ({ rid: p.rid, pasid })),
+        p.pid,
+      )
+      return done(sent.state, sent.events)
+    }
+    case "wait-atc": {
+      const pending = awaitedCompletions(state, p.pid)
+      return pending.length > 0
+        ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
+        : done(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
+    }
+    case "complete-write": {
+      const guest = state.guests.find((g) => g.vm === p.vm)
+      if (guest === undefined) return done(state, [])
+      return done({ ...state, guests: putGuest(state.guests, recordCapWrite(guest, p.rid, p.field, p.value)) }, [
+        { _tag: "VfCapWriteCompleted", vm: p.vm, rid: p.rid, field: p.field, value: p.value },
+      ])
+    }
   }
 }

@@ -1,118 +1,156 @@
 /**
  * PASID teardown (seed thread 002; Linux `intel_pasid_tear_down_entry` then
  * `intel_drain_pasid_prq`, iommufd's auto-response of pending faults on detach; VT-d 4.x §7.10
- * "software steps to drain page requests"), a process with a program counter:
- 1. `clear-entry` (run by `HostUnbindPasid`): clear the PASID entry, so new requests with the
- *    PASID are refused. (Its IOTLB flush has nothing to drop here: the model's flat IOTLB is tagged
- *    by the domain, which the VM keeps using, so none of it goes stale.)
- * 2. `invalidate-atc`: an ATS Invalidate Request with the PASID, whole range, to the function
- *    (`devtlb_invalidation_with_pasid`; PCIe Base 6.0 §10.3.1: an Invalidate Request with a PASID
- *    applies to the translations the device cached for that PASID);
- * 3. `wait-atc`: its Invalidation Completion is in;
- * 4. `drain` (policy `priDrainOnTeardown: "drain"`): drop the PASID's requests from the page
- *    request queue, discard the ones delivered to the guest and not answered, and answer every
- *    outstanding group of the PASID at the device with a failure response;
- * 5. `free`: the PASID may be bound again, to any owner.
+ * "software steps to drain page requests") as a program: `HostUnbindPasid` starts it and runs the
+ * first operation, device traffic between any two. The scenario's `procedures.pasid-teardown`
+ * gives the program.
+ *
+ * Operations:
+ * - `clear-entry`: clear the PASID entry, so new requests with the PASID are refused. (Its IOTLB
+ *   flush has nothing to drop: the model's flat IOTLB is tagged by the domain, which the VM keeps
+ *   using, so none of it goes stale.) Exactly once.
+ * - `invalidate-atc`: an ATS Invalidate Request with the PASID, whole range, to the function
+ *   (`devtlb_invalidation_with_pasid`; PCIe Base 6.0 §10.3.1: an Invalidate Request with a PASID
+ *   applies to the translations the device cached for that PASID).
+ * - `wait-atc`: its Invalidation Completion is in; needs an `invalidate-atc` before it.
+ * - `drain-prq`: drop the PASID's requests from the page request queue, discard the ones delivered
+ *   to the guest and not answered, and answer every outstanding group of the PASID at the device
+ *   with a failure response.
+ * - `free-pasid`: the PASID may be bound again, to any owner. Without it, when the procedure ends.
+ *
+ * Presets of `priDrainOnTeardown`: `"drain"` is `clear-entry → invalidate-atc → wait-atc →
+ * drain-prq → free-pasid`; `"skip"` leaves out `drain-prq`.
  *
  * @module
  */
+import { Schema } from "effect"
+import { defect } from "../defect.ts"
 import type { Rid } from "../ids.ts"
-import { pasidEntry, clearPasidEntry } from "../iommu/pasid-table.ts"
 import { drainPasid } from "../iommu/page-request-queue.ts"
+import { clearPasidEntry, pasidEntry } from "../iommu/pasid-table.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
-import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
 import type { PolicyValues } from "../policy.ts"
+import { countOps, opInput, opName, waitWithoutSend } from "../program.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 
-/** A step of the teardown after `clear-entry`. */
-export type TeardownStep = "invalidate-atc" | "wait-atc" | "drain" | "free"
+/** Schema of one teardown operation as a scenario writes it. */
+export const TeardownOpInput = Schema.Union([
+  opInput("clear-entry", {}),
+  opInput("invalidate-atc", {}),
+  opInput("wait-atc", {}),
+  opInput("drain-prq", {}),
+  opInput("free-pasid", {}),
+]).annotate({
+  message: "Expected a PASID teardown operation: clear-entry, invalidate-atc, wait-atc, drain-prq, free-pasid",
+})
 
-/** A PASID teardown in flight. */
+/** One teardown operation. */
+export type TeardownOp = { readonly op: "clear-entry" | "invalidate-atc" | "wait-atc" | "drain-prq" | "free-pasid" }
+
+/** A teardown operation as data. */
+export const teardownOp = (written: typeof TeardownOpInput.Type): TeardownOp => ({
+  op: opName(written) as TeardownOp["op"],
+})
+
+/** Why a teardown program cannot run (one line), or `undefined`. */
+export const teardownProgramError = (ops: ReadonlyArray<TeardownOp>): string | undefined => {
+  if (countOps(ops, "clear-entry") !== 1) return "must clear the PASID entry exactly once (one clear-entry)"
+  const wait = waitWithoutSend(ops, "wait-atc", "invalidate-atc")
+  if (wait >= 0) return `[${wait}] wait-atc waits for ATS completions but no invalidate-atc comes before it`
+  if (countOps(ops, "free-pasid") > 1) return "free-pasid appears more than once"
+  return undefined
+}
+
+/** The teardown program of the knob `priDrainOnTeardown`. */
+export const teardownPreset = (policy: PolicyValues): ReadonlyArray<TeardownOp> => [
+  { op: "clear-entry" },
+  { op: "invalidate-atc" },
+  { op: "wait-atc" },
+  ...(policy.priDrainOnTeardown === "drain" ? [{ op: "drain-prq" } as const] : []),
+  { op: "free-pasid" },
+]
+
+/** A PASID teardown in flight: `pc` indexes the scenario's teardown program. */
 export interface PasidTeardown {
   readonly _tag: "PasidTeardown"
   readonly pid: string
   readonly rid: Rid
   readonly pasid: number
-  readonly program: ReadonlyArray<TeardownStep>
   readonly pc: number
+  /** Whether `free-pasid` has run (the PASID may be bound again). */
+  readonly freed: boolean
 }
 
 /** The pid of the teardown of (`rid`, `pasid`): `"pasid:01:00.0:1"`. */
 export const teardownPid = (rid: Rid, pasid: number): string => `pasid:${rid}:${pasid}`
 
-/** The steps after `clear-entry`, as the policy orders them. */
-export const teardownProgram = (policy: PolicyValues): ReadonlyArray<TeardownStep> =>
-  policy.priDrainOnTeardown === "drain"
-    ? ["invalidate-atc", "wait-atc", "drain", "free"]
-    : ["invalidate-atc", "wait-atc", "free"]
+/** Whether a teardown of (`rid`, `pasid`) holds the PASID (in flight, `free-pasid` not yet run). */
+export const pasidBusy = (state: State, rid: Rid, pasid: number): boolean => {
+  const p = procedureByPid(state.host, teardownPid(rid, pasid))
+  return p?._tag === "PasidTeardown" && !p.freed
+}
 
-/** `HostUnbindPasid { rid, pasid }`: starts the teardown and clears the entry. Rejected when not bound. */
+/**
+ * `HostUnbindPasid { rid, pasid }`: starts the teardown and runs its first operation. Rejected when
+ * the PASID is not bound or a teardown of it is in flight.
+ */
 export const startTeardown = (ctx: StepContext, state: State, rid: Rid, pasid: number): StepResult => {
   if (pasidEntry(state.iommu.pasids, rid, pasid) === undefined)
     return unchanged(state, rejected(`PASID ${pasid} of ${rid} is not bound`))
   const pid = teardownPid(rid, pasid)
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
-  const p: PasidTeardown = { _tag: "PasidTeardown", pid, rid, pasid, program: teardownProgram(ctx.policy), pc: 0 }
-  return {
-    state: {
-      ...state,
-      iommu: { ...state.iommu, pasids: clearPasidEntry(state.iommu.pasids, rid, pasid) },
-      host: putProcedure(state.host, p),
-    },
-    outcome: ok,
-    events: [{ _tag: "PasidEntryCleared", rid, pasid }],
-  }
+  const p: PasidTeardown = { _tag: "PasidTeardown", pid, rid, pasid, pc: 0, freed: false }
+  return advanceTeardown(ctx, { ...state, host: putProcedure(state.host, p) }, p)
 }
 
-/** Runs `program[pc]` of a teardown. */
+/** Runs the operation at `pc` of a teardown; the last one ends it. */
 export const advanceTeardown = (ctx: StepContext, state: State, p: PasidTeardown): StepResult => {
-  const next = p.program[p.pc]
-  if (next === "invalidate-atc") {
-    const sent = sendAtsInvalidations(ctx, state, [{ rid: p.rid, pasid: p.pasid }], p.pid)
-    return {
-      state: { ...sent.state, host: putProcedure(sent.state.host, { ...p, pc: p.pc + 1 }) },
-      outcome: ok,
-      events: sent.events,
-    }
-  }
-  if (next === "wait-atc") {
-    const pending = awaitedCompletions(state, p.pid)
-    return pending.length > 0
-      ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
-      : {
-          state: { ...state, host: putProcedure(state.host, { ...p, pc: p.pc + 1 }) },
-          outcome: ok,
-          events: [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }],
-        }
-  }
-  if (next === "drain") {
-    const { prq, drained } = drainPasid(state.iommu.prq, p.rid, p.pasid)
-    const guests = state.guests.map((g) => ({
-      ...g,
-      faults: g.faults.filter((f) => f.rid !== p.rid || f.pasid !== p.pasid),
-    }))
-    const discarded =
-      state.guests.reduce((n, g) => n + g.faults.length, 0) - guests.reduce((n, g) => n + g.faults.length, 0)
-    const answered = state.functions.find((f) => f.rid === p.rid)?.groups.filter((g) => g.pasid === p.pasid).length ?? 0
-    const functions = state.functions.map((f) =>
-      f.rid === p.rid ? { ...f, groups: f.groups.filter((g) => g.pasid !== p.pasid) } : f,
-    )
-    return {
-      state: {
-        ...state,
-        iommu: { ...state.iommu, prq },
-        guests,
-        functions,
-        host: putProcedure(state.host, { ...p, pc: p.pc + 1 }),
-      },
-      outcome: ok,
-      events: [{ _tag: "PasidDrained", rid: p.rid, pasid: p.pasid, queued: drained, delivered: discarded, answered }],
-    }
-  }
-  return {
-    state: { ...state, host: removeProcedure(state.host, p.pid) },
+  const program = ctx.programs.pasidTeardown
+  const next = program[p.pc]
+  const done = (s: State, events: StepResult["events"], q: PasidTeardown = p): StepResult => ({
+    state: {
+      ...s,
+      host: p.pc + 1 < program.length ? putProcedure(s.host, { ...q, pc: p.pc + 1 }) : removeProcedure(s.host, p.pid),
+    },
     outcome: ok,
-    events: [{ _tag: "PasidFreed", rid: p.rid, pasid: p.pasid }],
+    events,
+  })
+  if (next === undefined) return defect(`${p.pid} has no operation at pc ${p.pc}`)
+  switch (next.op) {
+    case "clear-entry":
+      return done({ ...state, iommu: { ...state.iommu, pasids: clearPasidEntry(state.iommu.pasids, p.rid, p.pasid) } }, [
+        { _tag: "PasidEntryCleared", rid: p.rid, pasid: p.pasid },
+      ])
+    case "invalidate-atc": {
+      const sent = sendAtsInvalidations(ctx, state, [{ rid: p.rid, pasid: p.pasid }], p.pid)
+      return done(sent.state, sent.events)
+    }
+    case "wait-atc": {
+      const pending = awaitedCompletions(state, p.pid)
+      return pending.length > 0
+        ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
+        : done(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
+    }
+    case "drain-prq": {
+      const { prq, drained } = drainPasid(state.iommu.prq, p.rid, p.pasid)
+      const guests = state.guests.map((g) => ({
+        ...g,
+        faults: g.faults.filter((f) => f.rid !== p.rid || f.pasid !== p.pasid),
+      }))
+      const discarded =
+        state.guests.reduce((n, g) => n + g.faults.length, 0) - guests.reduce((n, g) => n + g.faults.length, 0)
+      const answered =
+        state.functions.find((f) => f.rid === p.rid)?.groups.filter((g) => g.pasid === p.pasid).length ?? 0
+      const functions = state.functions.map((f) =>
+        f.rid === p.rid ? { ...f, groups: f.groups.filter((g) => g.pasid !== p.pasid) } : f,
+      )
+      return done({ ...state, iommu: { ...state.iommu, prq }, guests, functions }, [
+        { _tag: "PasidDrained", rid: p.rid, pasid: p.pasid, queued: drained, delivered: discarded, answered },
+      ])
+    }
+    case "free-pasid":
+      return done(state, [{ _tag: "PasidFreed", rid: p.rid, pasid: p.pasid }], { ...p, freed: true })
   }
 }

@@ -23,7 +23,7 @@ import { type State, type StepContext, type StepResult, unchanged } from "../sta
 import { putGuest, recordCapWrite } from "../guest/guest.ts"
 import { putProcedure, type VirtualCap } from "./host.ts"
 import {
-  PASID_ENTRY_UPDATE_PROGRAM,
+  advancePasidEntryUpdate,
   type PasidEntryUpdate,
   pasidEntryUpdateInFlight,
   pasidEntryUpdatePid,
@@ -87,15 +87,6 @@ export const guestWriteVfCap = (
       outcome: ok,
       events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "stored" }],
     }
-  const flags = entryFlags(ctx.policy, updated)
-  const pasids = state.iommu.pasids.map((e) => (e.rid === rid ? { ...e, ...flags } : e))
-  const nesting =
-    state.nesting === undefined
-      ? undefined
-      : {
-          ...state.nesting,
-          attachments: state.nesting.attachments.map((a) => (a.rid === rid && a.pasid !== 0 ? { ...a, ...flags } : a)),
-        }
   const update: PasidEntryUpdate = {
     _tag: "PasidEntryUpdate",
     pid: pasidEntryUpdatePid(rid),
@@ -103,18 +94,12 @@ export const guestWriteVfCap = (
     vm,
     field,
     value,
-    program: PASID_ENTRY_UPDATE_PROGRAM,
     pc: 0,
   }
+  const started = advancePasidEntryUpdate(ctx, { ...state, host: putProcedure({ ...state.host, vcaps }, update) }, update)
   return {
-    state: {
-      ...state,
-      iommu: { ...state.iommu, pasids },
-      host: putProcedure({ ...state.host, vcaps }, update),
-      ...(nesting === undefined ? {} : { nesting }),
-    },
-    outcome: ok,
-    events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "enforced" }],
+    ...started,
+    events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "enforced" }, ...started.events],
   }
 }
 

@@ -24,8 +24,7 @@ import { requesterOf } from "../pcie/requester.ts"
 import { putSubdevice, subdeviceById } from "../pcie/subdevice.ts"
 import { allocateVrid } from "../nesting/viommu.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
-import { procedureByPid } from "./host.ts"
-import { unmapPid } from "./unmap.ts"
+import { iovaBusy } from "./unmap.ts"
 
 /** `HostAllocatePage { page, vm }`: a free page becomes the VM's. Rejected unless the page is free. */
 export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult => {
@@ -154,8 +153,7 @@ export const mapIova = (state: State, vm: VmId, iova: Iova, page: HpaPage): Step
       ),
     )
   if (walk(domain, iova) !== undefined) return unchanged(state, rejected(`${formatIova(iova)} is already mapped`))
-  if (procedureByPid(state.host, unmapPid(vm, iova)) !== undefined)
-    return unchanged(state, rejected(`an unmap of ${formatIova(iova)} is in flight`))
+  if (iovaBusy(state, vm, iova)) return unchanged(state, rejected(`an unmap of ${formatIova(iova)} is in flight`))
   return {
     state: { ...state, iommu: putDomain(state.iommu, setPte(domain, { iova, page })) },
     outcome: ok,

@@ -103,11 +103,6 @@ export const invalidateIec = (ir: InterruptRemapping, handle: number): Interrupt
   iec: ir.iec.filter((e) => e.handle !== handle),
 })
 
-/** The lowest free handle, or `undefined` when the IRT is full. */
-export const freeHandle = (ir: InterruptRemapping): number | undefined => {
-  const i = ir.irt.indexOf(null)
-  return i < 0 ? undefined : i
-}
 
 /** Writes (or clears, with `null`) the IRTE of a handle. */
 export const writeIrte = (ir: InterruptRemapping, handle: number, irte: Irte | null): InterruptRemapping => ({

@@ -31,12 +31,16 @@ export const iotlbFill = (iotlb: Iotlb, entry: IotlbEntry): Iotlb =>
     (a, b) => a.did - b.did || a.iova - b.iova,
   )
 
-/** Page-selective invalidation of (`did`, `iova`); returns the new IOTLB and the entries dropped. */
+/**
+ * Page-selective invalidation of (`did`, `iova`), or domain-selective of every entry of `did` when
+ * `iova` is `undefined`; returns the new IOTLB and the entries dropped.
+ */
 export const iotlbInvalidate = (
   iotlb: Iotlb,
   did: Did,
-  iova: Iova,
-): { readonly iotlb: Iotlb; readonly dropped: ReadonlyArray<IotlbEntry> } => ({
-  iotlb: iotlb.filter((e) => e.did !== did || e.iova !== iova),
-  dropped: iotlb.filter((e) => e.did === did && e.iova === iova),
-})
+  iova: Iova | undefined,
+): { readonly iotlb: Iotlb; readonly dropped: ReadonlyArray<IotlbEntry> } => {
+  const hit = (e: IotlbEntry) => e.did === did && (iova === undefined || e.iova === iova)
+  const dropped = iotlb.filter(hit)
+  return dropped.length === 0 ? { iotlb, dropped } : { iotlb: iotlb.filter((e) => !hit(e)), dropped }
+}

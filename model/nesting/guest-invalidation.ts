@@ -12,16 +12,26 @@
  * devices have answered, so the procedure is "issue, then wait" with device traffic in between.
  * Bounded: a guest whose queue holds `QUEUE_DEPTH` descriptors waits before queueing more (the
  * command is rejected).
- * - `Iotlb { vtag, pasid, iova }`: the guest's stage-1 IOTLB invalidation with its virtual keys;
- *   iommufd translates it to hardware tags (`Vendor` nesting semantics) and the IOMMU drops those
- *   entries and completes its own wait (at once, as for the host's IOTLB invalidation). When the
- *   hypervisor synthesizes ATC invalidations (`atcInvalidationUnderNesting: "synthesize"`), it
- *   sends them here, to the (pRID, PASID)s it computes.
- * - `Atc { vrid, pasid, iova }`: the guest's ATC invalidation; forwarded with vRID -> pRID through
- *   the VM's virtual IOMMU, forwarded untranslated, or discarded, by policy.
- * - `Wait`: the guest's wait descriptor completes once every ATS Invalidate Request the queue sent
- *   has its Invalidation Completion; a `GuestStage1Unmap`'s wait names the PTE it was for, and the
- *   unmap is in flight until it completes.
+ What the VMM and iommufd do with each kind of descriptor is the scenario's `procedures.guest-queue`
+ * program, one list of operations per kind (absent: the preset of the knobs
+ * `atcInvalidationUnderNesting` and `amdAtcSynthesis`):
+ * - for `Iotlb { vtag, pasid, iova }`, the guest's stage-1 IOTLB invalidation with its virtual
+ *   keys: `invalidate-iotlb` (iommufd translates the key to hardware tags, `Vendor` nesting
+ *   semantics, and the IOMMU drops those entries and completes its own wait at once, as for the
+ *   host's IOTLB invalidation) and `synthesize-atc { targets: "every-table" | "one-table" }` (the
+ *   hypervisor sends ATS invalidations itself to the (pRID, PASID)s the key may name: every walk
+ *   structure, or the first one only);
+ * - for `Atc { vrid, pasid, iova }`, the guest's ATC invalidation: `forward-atc { vrid:
+ *   "translated" | "untranslated" }` (vRID -> pRID through the VM's virtual IOMMU, or the vRID sent
+ *   as a pRID); an empty list discards it;
+ * - for `Wait`: `wait-atc` (completes once every ATS Invalidate Request the queue sent has its
+ *   Invalidation Completion); an empty list completes it at once (a VMM that does not wait for the
+ *   devices). A `GuestStage1Unmap`'s wait names the PTE it was for, and the unmap is in flight until
+ *   it completes.
+ * Presets: `"forward-translated"` is iotlb `[invalidate-iotlb]`, atc `[forward-atc(translated)]`,
+ * wait `[wait-atc]`; `"synthesize"` is iotlb `[invalidate-iotlb, synthesize-atc(every-table)]`
+ * (`one-table` with `amdAtcSynthesis: "single-gcr3-table"`), atc `[]`; `"forward-untranslated"` is
+ * atc `[forward-atc(untranslated)]`; `"drop"` is atc `[]`.
  *
  * Three commands queue work:
  * - `GuestStage1Unmap { vm, table, iova }`: the guest clears a stage-1 PTE (no trap) and, as its
@@ -32,15 +42,91 @@
  *
  * @module
  */
+import { Schema } from "effect"
 import { defect } from "../defect.ts"
 import type { Event } from "../event.ts"
 import { formatIova, type Iova, type Rid, type VmId } from "../ids.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
+import type { PolicyValues } from "../policy.ts"
+import { opInput, opName, opParams } from "../program.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { type AtsTarget, awaitedCompletions, sendAtsInvalidations } from "../host/ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "../host/host.ts"
 import { nestedIotlbInvalidate, pridOf, putStage1Table, stage1Table } from "./nesting.ts"
 import type { AtcTarget, NestingContext } from "./vendor-nesting.ts"
+
+/** Schema of the guest-queue program as a scenario writes it: operations per descriptor kind. */
+export const GuestQueueProgramInput = Schema.Struct({
+  iotlb: Schema.optionalKey(
+    Schema.Array(
+      Schema.Union([
+        opInput("invalidate-iotlb", {}),
+        opInput("synthesize-atc", { targets: Schema.optionalKey(Schema.Literals(["every-table", "one-table"])) }),
+      ]).annotate({
+        message: "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
+      }),
+    ),
+  ),
+  atc: Schema.optionalKey(
+    Schema.Array(
+      opInput("forward-atc", { vrid: Schema.optionalKey(Schema.Literals(["translated", "untranslated"])) }).annotate({
+        message: "Expected a guest ATC descriptor operation: forward-atc {vrid: translated|untranslated}",
+      }),
+    ),
+  ),
+  wait: Schema.optionalKey(
+    Schema.Array(opInput("wait-atc", {}).annotate({ message: "Expected a guest wait descriptor operation: wait-atc" })),
+  ),
+})
+
+/** What the VMM does with each kind of guest descriptor (see the module doc). */
+export interface GuestQueueProgram {
+  readonly iotlb: ReadonlyArray<
+    | { readonly op: "invalidate-iotlb" }
+    | { readonly op: "synthesize-atc"; readonly targets: "every-table" | "one-table" }
+  >
+  readonly atc: ReadonlyArray<{ readonly op: "forward-atc"; readonly vrid: "translated" | "untranslated" }>
+  readonly wait: ReadonlyArray<{ readonly op: "wait-atc" }>
+}
+
+/** The guest-queue program of the knobs, with the scenario's lists (any given) in place of the preset's. */
+export const guestQueueProgram = (
+  policy: PolicyValues,
+  written: typeof GuestQueueProgramInput.Type | undefined,
+): GuestQueueProgram => {
+  const under = policy.atcInvalidationUnderNesting
+  const targets = policy.amdAtcSynthesis === "single-gcr3-table" ? "one-table" : "every-table"
+  const preset: GuestQueueProgram = {
+    iotlb:
+      under === "synthesize"
+        ? [{ op: "invalidate-iotlb" }, { op: "synthesize-atc", targets }]
+        : [{ op: "invalidate-iotlb" }],
+    atc:
+      under === "forward-translated"
+        ? [{ op: "forward-atc", vrid: "translated" }]
+        : under === "forward-untranslated"
+          ? [{ op: "forward-atc", vrid: "untranslated" }]
+          : [],
+    wait: [{ op: "wait-atc" }],
+  }
+  return {
+    iotlb:
+      written?.iotlb?.map((o) =>
+        opName(o) === "synthesize-atc"
+          ? {
+              op: "synthesize-atc" as const,
+              targets: (opParams(o).targets as "every-table" | "one-table" | undefined) ?? "every-table",
+            }
+          : { op: "invalidate-iotlb" as const },
+      ) ?? preset.iotlb,
+    atc:
+      written?.atc?.map((o) => ({
+        op: "forward-atc" as const,
+        vrid: (opParams(o).vrid as "translated" | "untranslated" | undefined) ?? "translated",
+      })) ?? preset.atc,
+    wait: written?.wait?.map(() => ({ op: "wait-atc" as const })) ?? preset.wait,
+  }
+}
 
 /** One descriptor of a guest's invalidation queue. */
 export type GuestDescriptor =
@@ -173,7 +259,7 @@ interface Executed {
   readonly events: ReadonlyArray<Event>
 }
 
-/** Executes one `Iotlb` or `Atc` descriptor of `p`'s queue. */
+/** Executes one `Iotlb` or `Atc` descriptor of `p`'s queue with the scenario's program for its kind. */
 const execute = (
   ctx: StepContext,
   state: State,
@@ -184,32 +270,36 @@ const execute = (
   if (n === undefined) return defect(`${p.pid} runs without nesting`)
   const semantics = ctx.vendor.nesting
   const nctx: NestingContext = { policy: ctx.policy, nesting: n, domains: state.iommu.domains }
+  let current = state
+  const events: Array<Event> = []
   if (d._tag === "Iotlb") {
-    let nesting = n
-    const events: Array<Event> = []
-    for (const tag of semantics.iotlbTargets(nctx, p.vm, d)) {
-      const r = nestedIotlbInvalidate(nesting, tag, d.iova)
-      nesting = r.nesting
-      events.push({
-        _tag: "NestedIotlbInvalidated",
-        command: semantics.guestIotlbInvalidation,
-        by: p.vm,
-        ...tag,
-        iova: d.iova,
-        dropped: r.dropped.length,
-      })
+    for (const o of ctx.programs.guestQueue.iotlb) {
+      if (o.op === "invalidate-iotlb") {
+        let nesting = current.nesting ?? n
+        for (const tag of semantics.iotlbTargets({ ...nctx, nesting }, p.vm, d)) {
+          const r = nestedIotlbInvalidate(nesting, tag, d.iova)
+          nesting = r.nesting
+          events.push({
+            _tag: "NestedIotlbInvalidated",
+            command: semantics.guestIotlbInvalidation,
+            by: p.vm,
+            ...tag,
+            iova: d.iova,
+            dropped: r.dropped.length,
+          })
+        }
+        current = nesting === current.nesting ? current : { ...current, nesting }
+      } else {
+        const all = semantics.synthesizedAtcTargets(nctx, p.vm, d)
+        const first = all[0]?.rid
+        const targets = o.targets === "every-table" ? all : all.filter((t) => t.rid === first)
+        const sent = sendAtsInvalidations(ctx, current, atIova(targets, d.iova), p.pid)
+        current = sent.state
+        events.push(...sent.events)
+      }
     }
-    const invalidated: State = nesting === n ? state : { ...state, nesting }
-    if (ctx.policy.atcInvalidationUnderNesting !== "synthesize") return { state: invalidated, events }
-    const sent = sendAtsInvalidations(
-      ctx,
-      invalidated,
-      atIova(semantics.synthesizedAtcTargets(nctx, p.vm, d), d.iova),
-      p.pid,
-    )
-    return { state: sent.state, events: [...events, ...sent.events] }
+    return { state: current, events }
   }
-  const policy = ctx.policy.atcInvalidationUnderNesting
   const base = {
     _tag: "GuestAtcInvalidation" as const,
     command: semantics.guestAtcInvalidation,
@@ -218,17 +308,20 @@ const execute = (
     pasid: d.pasid,
     iova: d.iova,
   }
-  if (policy === "synthesize" || policy === "drop") return { state, events: [{ ...base, disposition: "discarded" }] }
-  const rid = policy === "forward-translated" ? pridOf(n, p.vm, d.vrid) : d.vrid
-  if (rid === undefined) return { state, events: [{ ...base, disposition: "unknown-vrid" }] }
-  const sent = sendAtsInvalidations(ctx, state, atIova([{ rid, pasid: d.pasid }], d.iova), p.pid)
-  const disposition =
-    sent.events.length === 0
-      ? "no-such-function"
-      : policy === "forward-translated"
-        ? "forwarded"
-        : "forwarded-untranslated"
-  return { state: sent.state, events: [{ ...base, disposition, rid }, ...sent.events] }
+  if (ctx.programs.guestQueue.atc.length === 0) return { state, events: [{ ...base, disposition: "discarded" }] }
+  for (const o of ctx.programs.guestQueue.atc) {
+    const rid = o.vrid === "translated" ? pridOf(n, p.vm, d.vrid) : d.vrid
+    if (rid === undefined) {
+      events.push({ ...base, disposition: "unknown-vrid" })
+      continue
+    }
+    const sent = sendAtsInvalidations(ctx, current, atIova([{ rid, pasid: d.pasid }], d.iova), p.pid)
+    const disposition =
+      sent.events.length === 0 ? "no-such-function" : o.vrid === "translated" ? "forwarded" : "forwarded-untranslated"
+    current = sent.state
+    events.push({ ...base, disposition, rid }, ...sent.events)
+  }
+  return { state: current, events }
 }
 
 /**
@@ -248,7 +341,7 @@ export const advanceGuestInvalidation = (ctx: StepContext, state: State, p: Gues
     }
   }
   if (head._tag === "Wait") {
-    const pending = awaitedCompletions(state, p.pid)
+    const pending = ctx.programs.guestQueue.wait.length === 0 ? [] : awaitedCompletions(state, p.pid)
     if (pending.length > 0) return unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
     return {
       state: leave(state, 1),

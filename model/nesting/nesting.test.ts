@@ -5,6 +5,7 @@ import { initialState } from "../init.ts"
 import { defaultPolicy } from "../policy.ts"
 import type { State } from "../state.ts"
 import { vendors } from "../vendor.ts"
+import { guestQueueProgram } from "./guest-invalidation.ts"
 import { nestedIotlbFill } from "./nesting.ts"
 import type { NestingContext } from "./vendor-nesting.ts"
 
@@ -96,7 +97,7 @@ describe("translation of the guest's invalidations", () => {
     ])
   })
 
-  it("AMD-Vi replaces the vDomain-ID by the pDomain-ID; synthesis covers all GCR3 tables, or one", () => {
+  it("AMD-Vi replaces the vDomain-ID by the pDomain-ID; synthesis may name every GCR3 table of the key", () => {
     const amd = vendors["amd-vi"].nesting
     expect(amd.iotlbTargets(ctxOf(state), "vm1", { vtag: 1, pasid: 0 })).toEqual([{ domainTag: 3, addressSpace: 0 }])
     expect(amd.iotlbTargets(ctxOf(state), "vm2", { vtag: 1, pasid: 0 })).toEqual([])
@@ -104,9 +105,19 @@ describe("translation of the guest's invalidations", () => {
       { rid: "01:00.1", pasid: 0 },
       { rid: "01:00.2", pasid: 0 },
     ])
+  })
+
+  it("the knob amdAtcSynthesis presets the guest-queue program's synthesis targets", () => {
+    expect(guestQueueProgram({ ...defaultPolicy, atcInvalidationUnderNesting: "synthesize" }, undefined).iotlb).toEqual([
+      { op: "invalidate-iotlb" },
+      { op: "synthesize-atc", targets: "every-table" },
+    ])
     expect(
-      amd.synthesizedAtcTargets(ctxOf(state, { amdAtcSynthesis: "single-gcr3-table" }), "vm1", { vtag: 1, pasid: 0 }),
-    ).toEqual([{ rid: "01:00.1", pasid: 0 }])
+      guestQueueProgram(
+        { ...defaultPolicy, atcInvalidationUnderNesting: "synthesize", amdAtcSynthesis: "single-gcr3-table" },
+        undefined,
+      ).iotlb[1],
+    ).toEqual({ op: "synthesize-atc", targets: "one-table" })
   })
 
   it("SMMUv3 forces the VMID of the VM's nesting parent onto the guest's ASID", () => {

@@ -71,7 +71,10 @@ export interface NestingSemantics {
   readonly guestIotlbKeys: (attached: ReadonlyArray<NestedAttachment>) => ReadonlyArray<GuestIotlbKey>
   /** The hardware tags iommufd invalidates for `vm`'s guest IOTLB invalidation `key`. */
   readonly iotlbTargets: (ctx: NestingContext, vm: VmId, key: GuestIotlbKey) => ReadonlyArray<HardwareTag>
-  /** The (pRID, PASID)s the hypervisor synthesizes ATC invalidations for, for `vm`'s `key`. */
+  /**
+   * The (pRID, PASID)s the hypervisor synthesizes ATC invalidations for, for `vm`'s `key`: every
+   * walk structure (PASID table, GCR3 table, CD table: one per RID) the key may name, in RID order.
+   */
   readonly synthesizedAtcTargets: (ctx: NestingContext, vm: VmId, key: GuestIotlbKey) => ReadonlyArray<AtcTarget>
 }
 
@@ -136,7 +139,9 @@ const mappedDomainId = (ctx: NestingContext, vm: VmId, vDomainId: number): numbe
  * vDomain-ID should be passed in. The hypervisor driver will allocate a unique pDomain-ID for each
  * vDomain-ID"; the guest invalidates by (vDomain-ID, PASID) and the kernel replaces the vDomain-ID
  * with the pDomain-ID. "(vDomain-ID,PASID) is ambiguous, it can refer to multiple GCR3 tables", so
- * a synthesized ATC invalidation must cover each of them (`amdAtcSynthesis`).
+ * a synthesized ATC invalidation must cover each of them (a design that covers one table only is
+ * the guest queue program's `synthesize-atc { targets: "one-table" }`, preset `amdAtcSynthesis:
+ * "single-gcr3-table"`).
  */
 export const amdNesting: NestingSemantics = {
   walkStart: "GCR3 table (RID)",
@@ -163,12 +168,8 @@ export const amdNesting: NestingSemantics = {
     const pDomainId = mappedDomainId(ctx, vm, key.vtag)
     return pDomainId === undefined ? [] : [{ domainTag: pDomainId, addressSpace: key.pasid }]
   },
-  synthesizedAtcTargets: (ctx, vm, key) => {
-    const group = ctx.nesting.attachments.filter((a) => a.vm === vm && a.vtag === key.vtag && a.pasid === key.pasid)
-    if (ctx.policy.amdAtcSynthesis === "all-gcr3-tables") return targetsOf(group)
-    const first = group[0]
-    return first === undefined ? [] : targetsOf(group.filter((a) => a.vrid === first.vrid))
-  },
+  synthesizedAtcTargets: (ctx, vm, key) =>
+    targetsOf(ctx.nesting.attachments.filter((a) => a.vm === vm && a.vtag === key.vtag && a.pasid === key.pasid)),
 }
 
 /**

@@ -1,0 +1,129 @@
+/**
+ * The programs of a scenario's procedures (DESIGN.md §9, "designs as programs"): a scenario may
+ * give the program of any procedure in `procedures`; an absent one takes the preset of the policy
+ * knobs, whose defaults are the programs the specs prescribe. `step` reads them from the `Programs`
+ * service, built once per scenario, so their cost per step is a lookup.
+ *
+ * JSON shape (every key optional; each operation a name or `{ "op": name, …parameters }`):
+ * ```json
+ * "procedures": {
+ *   "unmap": ["clear-pte", { "op": "invalidate-iotlb", "scope": "page" }, "invalidate-atc", "wait-atc", "free-page"],
+ *   "irte": ["write-irte", "invalidate-iec", "write-entry"],
+ *   "pasid-teardown": ["clear-entry", "invalidate-atc", "wait-atc", "drain-prq", "free-pasid"],
+ *   "pasid-update": ["write-entry", "invalidate-atc", "wait-atc", "complete-write"],
+ *   "guest-queue": { "iotlb": ["invalidate-iotlb"], "atc": [{ "op": "forward-atc", "vrid": "translated" }],
+ *                    "wait": ["wait-atc"] }
+ * }
+ * ```
+ * The vocabulary of each procedure, its parameters and their sources are in the procedure's module
+ * (`host/unmap.ts`, `host/irte-programming.ts`, `host/pasid-teardown.ts`,
+ * `host/pasid-entry-update.ts`, `nesting/guest-invalidation.ts`). A program that cannot run (a
+ * wait for completions nothing requested, a PTE never cleared) is rejected when the scenario is
+ * decoded, naming the procedure and the entry; so is a program given together with a knob that
+ * presets the same procedure.
+ *
+ * @module
+ */
+import { Context, Schema } from "effect"
+import {
+  type IrteOp,
+  IrteOpInput,
+  IRTE_PRESET,
+  irteOp,
+  irteProgramError,
+} from "./host/irte-programming.ts"
+import {
+  PASID_UPDATE_PRESET,
+  type PasidUpdateOp,
+  PasidUpdateOpInput,
+  pasidUpdateOp,
+  pasidUpdateProgramError,
+} from "./host/pasid-entry-update.ts"
+import {
+  type TeardownOp,
+  TeardownOpInput,
+  teardownOp,
+  teardownPreset,
+  teardownProgramError,
+} from "./host/pasid-teardown.ts"
+import { type UnmapOp, UnmapOpInput, unmapOp, unmapPreset, unmapProgramError } from "./host/unmap.ts"
+import {
+  type GuestQueueProgram,
+  GuestQueueProgramInput,
+  guestQueueProgram,
+} from "./nesting/guest-invalidation.ts"
+import type { PolicyInput, PolicyValues } from "./policy.ts"
+
+/** Schema of a scenario's `procedures`: the programs it gives, by procedure. */
+export const ProceduresSchema = Schema.Struct({
+  unmap: Schema.optionalKey(Schema.Array(UnmapOpInput)),
+  irte: Schema.optionalKey(Schema.Array(IrteOpInput)),
+  "pasid-teardown": Schema.optionalKey(Schema.Array(TeardownOpInput)),
+  "pasid-update": Schema.optionalKey(Schema.Array(PasidUpdateOpInput)),
+  "guest-queue": Schema.optionalKey(GuestQueueProgramInput),
+})
+
+/** A scenario's `procedures` as written. */
+export type ProceduresInput = typeof ProceduresSchema.Type
+
+/** The program of every procedure, with every operation's parameters. */
+export interface Programs {
+  readonly unmap: ReadonlyArray<UnmapOp>
+  readonly irte: ReadonlyArray<IrteOp>
+  readonly pasidTeardown: ReadonlyArray<TeardownOp>
+  readonly pasidUpdate: ReadonlyArray<PasidUpdateOp>
+  readonly guestQueue: GuestQueueProgram
+}
+
+/** The knobs whose presets a given program replaces, by procedure. */
+const PRESETTING: Readonly<Record<keyof ProceduresInput, ReadonlyArray<keyof PolicyInput>>> = {
+  unmap: ["invalidationOrder", "atcInvalidation"],
+  irte: [],
+  "pasid-teardown": ["priDrainOnTeardown"],
+  "pasid-update": [],
+  "guest-queue": ["atcInvalidationUnderNesting", "amdAtcSynthesis"],
+}
+
+/** The programs of a scenario: its own where given, else its knobs' presets. */
+export const resolvePrograms = (policy: PolicyValues, procedures: ProceduresInput | undefined): Programs => ({
+  unmap: procedures?.unmap?.map(unmapOp) ?? unmapPreset(policy),
+  irte: procedures?.irte?.map(irteOp) ?? IRTE_PRESET,
+  pasidTeardown: procedures?.["pasid-teardown"]?.map(teardownOp) ?? teardownPreset(policy),
+  pasidUpdate: procedures?.["pasid-update"]?.map(pasidUpdateOp) ?? PASID_UPDATE_PRESET,
+  guestQueue: guestQueueProgram(policy, procedures?.["guest-queue"]),
+})
+
+/**
+ * Why a scenario's procedures cannot be used (one line naming the procedure), or `undefined`: a
+ * program that cannot run, or a program given beside a knob that presets the same procedure.
+ */
+export const proceduresError = (policy: PolicyInput, procedures: ProceduresInput | undefined): string | undefined => {
+  if (procedures === undefined) return undefined
+  for (const [name, knobs] of Object.entries(PRESETTING) as Array<[keyof ProceduresInput, ReadonlyArray<string>]>) {
+    if (procedures[name] === undefined) continue
+    const clash = knobs.find((k) => (policy as Record<string, unknown>)[k] !== undefined)
+    if (clash !== undefined)
+      return `procedures.${name} is given, and so is the knob policy.${clash} that presets it: keep one`
+  }
+  const checks: ReadonlyArray<[string, string | undefined]> = [
+    ["unmap", procedures.unmap === undefined ? undefined : unmapProgramError(procedures.unmap.map(unmapOp))],
+    ["irte", procedures.irte === undefined ? undefined : irteProgramError(procedures.irte.map(irteOp))],
+    [
+      "pasid-teardown",
+      procedures["pasid-teardown"] === undefined
+        ? undefined
+        : teardownProgramError(procedures["pasid-teardown"].map(teardownOp)),
+    ],
+    [
+      "pasid-update",
+      procedures["pasid-update"] === undefined
+        ? undefined
+        : pasidUpdateProgramError(procedures["pasid-update"].map(pasidUpdateOp)),
+    ],
+  ]
+  for (const [name, error] of checks) if (error !== undefined) return `procedures.${name}: ${error}`
+  return undefined
+}
+
+/** The Programs service `step` reads the procedures' programs from. */
+export class ProgramsService extends Context.Service<ProgramsService, Programs>()("iovcheck/model/Programs") {}
