@@ -52,7 +52,9 @@ import {
   GuestQueueProgramInput,
   guestQueueProgram,
 } from "./nesting/guest-invalidation.ts"
+import type { Procedure } from "./host/host.ts"
 import type { PolicyInput, PolicyValues } from "./policy.ts"
+import { formatOp, formatProgram, type Op } from "./program.ts"
 
 /** Schema of a scenario's `procedures`: the programs it gives, by procedure. */
 export const ProceduresSchema = Schema.Struct({
@@ -127,3 +129,49 @@ export const proceduresError = (policy: PolicyInput, procedures: ProceduresInput
 
 /** The Programs service `step` reads the procedures' programs from. */
 export class ProgramsService extends Context.Service<ProgramsService, Programs>()("iovcheck/model/Programs") {}
+
+/** The name a scenario's `procedures` gives each procedure kind in flight. */
+export const PROCEDURE_NAMES: Readonly<Record<Procedure["_tag"], keyof ProceduresInput>> = {
+  Unmap: "unmap",
+  ProgramIrte: "irte",
+  PasidTeardown: "pasid-teardown",
+  PasidEntryUpdate: "pasid-update",
+  GuestInvalidation: "guest-queue",
+}
+
+/** A program as one line (the guest queue's: per descriptor kind). */
+export const describeProgram = (programs: Programs, name: keyof ProceduresInput): string => {
+  switch (name) {
+    case "unmap":
+      return formatProgram(programs.unmap)
+    case "irte":
+      return formatProgram(programs.irte)
+    case "pasid-teardown":
+      return formatProgram(programs.pasidTeardown)
+    case "pasid-update":
+      return formatProgram(programs.pasidUpdate)
+    case "guest-queue": {
+      const q = programs.guestQueue
+      const list = (ops: ReadonlyArray<Op>) => (ops.length === 0 ? "(nothing)" : formatProgram(ops))
+      return `Iotlb: ${list(q.iotlb)}; Atc: ${list(q.atc)}; Wait: ${list(q.wait)}`
+    }
+  }
+}
+
+/**
+ * Where a procedure in flight stands: `unmap:vm1:0x1000 at 3/5, next wait-atc`; a guest queue
+ * names the descriptors it still holds.
+ */
+export const describePosition = (programs: Programs, p: Procedure): string => {
+  if (p._tag === "GuestInvalidation") return `${p.pid} holds ${p.program.map((d) => d._tag).join(", ")}`
+  const ops: ReadonlyArray<Op> =
+    p._tag === "Unmap"
+      ? programs.unmap
+      : p._tag === "ProgramIrte"
+        ? programs.irte
+        : p._tag === "PasidTeardown"
+          ? programs.pasidTeardown
+          : programs.pasidUpdate
+  const next = ops[p.pc]
+  return `${p.pid} at ${p.pc + 1}/${ops.length}, next ${next === undefined ? "?" : formatOp(next)}`
+}

@@ -13,6 +13,7 @@ import { formatEvent } from "../model/event.ts"
 import { formatOutcome } from "../model/outcome.ts"
 import { vendors } from "../model/vendor.ts"
 import { propertyById } from "../properties/catalogue.ts"
+import { positionsAfter, programsUsed } from "./procedures.ts"
 import { diffState } from "./state-diff.ts"
 
 /** One row of the trace table. */
@@ -23,6 +24,7 @@ interface Row {
   readonly outcome: string
   readonly events: ReadonlyArray<string>
   readonly changed: ReadonlyArray<string>
+  readonly inFlight: ReadonlyArray<string>
   readonly violations: ReadonlyArray<string>
 }
 
@@ -30,6 +32,7 @@ const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyArray<Row
   const vendor = vendors[file.scenario.vendor]
   const tag = vendor.domainTag
   const space = vendor.nesting.addressSpaceName
+  const positions = positionsAfter(file.scenario, result.steps)
   return result.steps.map((s, i) => ({
     index: i,
     actor: actorOf(s.command),
@@ -37,6 +40,7 @@ const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyArray<Row
     outcome: formatOutcome(s.outcome),
     events: s.events.map((e) => formatEvent(e, tag, space)),
     changed: diffState(s.before, s.after),
+    inFlight: positions[i] ?? [],
     violations: result.findings.filter((f) => f.stepIndex === i).map((f) => `${f.property}: ${f.message}`),
   }))
 }
@@ -62,11 +66,14 @@ export const counterexampleMarkdown = (file: CounterexampleFile, result: ReplayR
     "",
     `**Replay**: ${result.verdict} (${file.commands.length} commands, driver ${file.driver}${file.seed === undefined ? "" : `, seed ${file.seed}`})`,
     "",
-    "| # | actor | command | outcome | events | state changed |",
-    "|---|---|---|---|---|---|",
+    ...programsUsed(file.scenario, result.steps).map(
+      (p) => `**Program** \`${p.name}\` (${p.given ? "the scenario's" : "preset"}): ${md(p.program)}\n`,
+    ),
+    "| # | actor | command | outcome | events | state changed | in flight |",
+    "|---|---|---|---|---|---|---|",
     ...rows(file, result).map(
       (r) =>
-        `| ${r.index} | ${r.actor} | \`${md(r.command)}\` | ${md(r.outcome)} | ${r.events.map(md).join("<br>")}${r.violations.map((v) => `<br>**VIOLATION** ${md(v)}`).join("")} | ${r.changed.map((c) => `\`${md(c)}\``).join("<br>")} |`,
+        `| ${r.index} | ${r.actor} | \`${md(r.command)}\` | ${md(r.outcome)} | ${r.events.map(md).join("<br>")}${r.violations.map((v) => `<br>**VIOLATION** ${md(v)}`).join("")} | ${r.changed.map((c) => `\`${md(c)}\``).join("<br>")} | ${r.inFlight.map(md).join("<br>")} |`,
     ),
     "",
   ]
@@ -84,7 +91,8 @@ export const counterexampleHtml = (file: CounterexampleFile, result: ReplayResul
       (r) => `<tr class="${r.violations.length > 0 ? "violation" : r.actor}">
 <td>${r.index}</td><td>${r.actor}</td><td><code>${escapeHtml(r.command)}</code></td><td>${escapeHtml(r.outcome)}</td>
 <td>${[...r.events.map(escapeHtml), ...r.violations.map((v) => `<strong>VIOLATION</strong> ${escapeHtml(v)}`)].join("<br>")}</td>
-<td>${r.changed.map((c) => `<code>${escapeHtml(c)}</code>`).join("<br>")}</td></tr>`,
+<td>${r.changed.map((c) => `<code>${escapeHtml(c)}</code>`).join("<br>")}</td>
+<td>${r.inFlight.map(escapeHtml).join("<br>")}</td></tr>`,
     )
     .join("\n")
   return `<!doctype html>
@@ -114,9 +122,15 @@ dt{font-weight:600}
 <dt>Citation</dt><dd>${escapeHtml(p?.citation ?? "-")}</dd>
 <dt>Violation</dt><dd>step ${file.stepIndex}: ${escapeHtml(file.message)}</dd>
 <dt>Replay</dt><dd>${escapeHtml(result.verdict)}</dd>
+${programsUsed(file.scenario, result.steps)
+  .map(
+    (p) =>
+      `<dt>Program ${escapeHtml(p.name)}</dt><dd>${escapeHtml(p.program)} (${p.given ? "the scenario's" : "preset"})</dd>`,
+  )
+  .join("\n")}
 </dl>
 <table>
-<thead><tr><th>#</th><th>actor</th><th>command</th><th>outcome</th><th>events</th><th>state changed</th></tr></thead>
+<thead><tr><th>#</th><th>actor</th><th>command</th><th>outcome</th><th>events</th><th>state changed</th><th>in flight</th></tr></thead>
 <tbody>
 ${body}
 </tbody></table>

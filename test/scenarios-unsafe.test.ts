@@ -38,6 +38,7 @@ const safeSibling: Readonly<Record<string, string | PolicyInput>> = {
   "nested-amd-synthesized-single-gcr3": { amdAtcSynthesis: "all-gcr3-tables" },
   "nested-shared-pdid": "nested-amd-forwarded-atc",
   "nested-stale-vrid-after-reassign": "nested-smmuv3-forwarded-atc",
+  "program-unmap-free-before-flush": "sriov-ats-strict",
 }
 
 describe.each(unsafe.map((s) => [s.id, s] as const))("unsafe scenario %s", (id, s) => {
