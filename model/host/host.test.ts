@@ -15,7 +15,7 @@ describe("VFIO actions", () => {
     const { state, last } = stepsIn(strict, [assign])
     expect(last?.outcome._tag).toBe("Ok")
     expect(state.functions.find((f) => f.rid === "01:00.1")?.owner).toBe("vm1")
-    expect(state.iommu.context).toEqual([{ rid: "01:00.1", kind: "translated", did: 1 }])
+    expect(state.iommu.context).toEqual([{ rid: "01:00.1", kind: "translated", did: 1, ats: true }])
   })
 
   it("rejects assigning a PF, a VF twice, an unknown VM", () => {

@@ -55,8 +55,11 @@ export const attachFunction = (
   const domain = domainOfVm(state.iommu, vm)
   const index = functionIndex(state.functions, rid)
   if (domain === undefined || index < 0) return { state, events: [] }
+  const ats = state.functions[index]?.ats.enabled ?? false
   const entry: ContextEntry =
-    ctx.policy.vfioIommu === "noiommu" ? { rid, kind: "pass-through" } : { rid, kind: "translated", did: domain.did }
+    ctx.policy.vfioIommu === "noiommu"
+      ? { rid, kind: "pass-through" }
+      : { rid, kind: "translated", did: domain.did, ats }
   const pfCaps = governingCaps(state, rid)
   const emulated =
     ctx.policy.vfPasidCap === "emulated-unenforced" || ctx.policy.vfPasidCap === "emulated-iommu-enforced"

@@ -18,10 +18,21 @@ export type Did = number
  * A present context entry: the RID's requests without PASID are translated by domain `did`, or
  * pass through untranslated (VT-d Translation Type 10b, the host's identity domain with
  * `iommu.passthrough=1`, and in effect what `vfio-noiommu` gives: DMA addresses are physical).
+ * `ats` says whether the entry accepts the RID's ATS traffic, Translation Requests and translated
+ * requests (VT-d legacy context Translation Type 01b "with Device-TLBs" versus 00b, scalable-mode
+ * DTE bit; SMMUv3 STE.EATS; AMD DTE.I): the IOMMU driver sets it when it enables ATS on the
+ * function (Linux `info->ats_enabled`), and clears it to fence a device. A pass-through entry
+ * accepts no ATS traffic (VT-d TT=10b: Translation Requests and translated requests are blocked).
  */
 export type ContextEntry =
-  | { readonly rid: Rid; readonly kind: "translated"; readonly did: Did }
+  | { readonly rid: Rid; readonly kind: "translated"; readonly did: Did; readonly ats: boolean }
   | { readonly rid: Rid; readonly kind: "pass-through" }
+
+/** Whether `rid`'s context entry accepts ATS Translation Requests and translated requests. */
+export const contextAcceptsAts = (table: ContextTable, rid: Rid): boolean => {
+  const e = table.find((c) => c.rid === rid)
+  return e?.kind === "translated" && e.ats
+}
 
 /** Context entries, sorted by RID; a RID that is absent is blocked. */
 export type ContextTable = ReadonlyArray<ContextEntry>
@@ -40,6 +51,3 @@ export const contextDid = (table: ContextTable, rid: Rid): Did | undefined => {
 export const setContext = (table: ContextTable, entry: ContextEntry): ContextTable =>
   [...table.filter((e) => e.rid !== entry.rid), entry].sort((a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0))
 
-/** RIDs whose context entry points at `did`, in RID order. */
-export const ridsInDomain = (table: ContextTable, did: Did): ReadonlyArray<Rid> =>
-  table.filter((e) => e.kind === "translated" && e.did === did).map((e) => e.rid)

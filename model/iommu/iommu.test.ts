@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest"
-import { contextDid, ridsInDomain, setContext } from "./context.ts"
+import { contextDid, setContext } from "./context.ts"
 import { clearPte, setPte, walk } from "./domain.ts"
 import { type Iommu, translate } from "./iommu.ts"
 import { iotlbFill, iotlbInvalidate, iotlbLookup } from "./iotlb.ts"
 
 const iommu: Iommu = {
-  context: setContext([], { rid: "01:00.1", kind: "translated", did: 1 }),
+  context: setContext([], { rid: "01:00.1", kind: "translated", did: 1, ats: false }),
   pasids: [],
   interrupts: { irt: [], iec: [] },
   prq: [],
@@ -21,10 +21,7 @@ describe("context entries (VT-d §9.3)", () => {
   it("give the DID of an attached RID and nothing for a blocked one", () => {
     expect(contextDid(iommu.context, "01:00.1")).toBe(1)
     expect(contextDid(iommu.context, "01:00.2")).toBeUndefined()
-    expect(ridsInDomain(setContext(iommu.context, { rid: "01:00.2", kind: "translated", did: 1 }), 1)).toEqual([
-      "01:00.1",
-      "01:00.2",
-    ])
+    expect(contextDid(setContext(iommu.context, { rid: "01:00.2", kind: "translated", did: 2, ats: true }), "01:00.2")).toBe(2)
   })
 })
 

@@ -10,15 +10,16 @@
  * - Untranslated request (AT=00b): translated by the IOMMU through the PASID entry when it carries
  *   a PASID, else the context entry; not present is a DMA remapping fault (VT-d 4.x §7.1).
  * - Translated request (AT=10b, §10.2.4): the device uses its ATC entry; the IOMMU checks only that
- *   the RID's context entry allows translated requests (VT-d Device-TLB enabled context entry,
- *   §9.3; SMMUv3 STE.EATS) and forwards the request to the HPA without translating it again.
+ *   the RID's context entry accepts ATS traffic (VT-d Device-TLB enabled context entry, §9.3;
+ *   SMMUv3 STE.EATS; AMD DTE.I) and forwards the request to the HPA without translating it again.
+ *   A Translation Request needs the same (`iommu/context.ts`).
  * - Invalidation Completion (§10.3.2): the device drops the ATC entry and answers.
  *
  * @module
  */
 import type { DmaPath } from "../event.ts"
 import { formatIova, type Iova, type Rid } from "../ids.ts"
-import { contextEntry } from "../iommu/context.ts"
+import { contextAcceptsAts } from "../iommu/context.ts"
 import { translateRequest } from "../iommu/translate-request.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -41,6 +42,8 @@ export const translationRequest = (state: State, rid: Rid, iova: Iova, pasid?: n
   const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)
   if (refused !== undefined) return refused
   const pasidField = pasid === undefined ? {} : { pasid }
+  if (!contextAcceptsAts(state.iommu.context, rid))
+    return unchanged(state, faulted(`${rid}'s context entry accepts no Translation Requests`))
   const { state: translated, translation, fills } = translateRequest(state, rid, iova, pasid)
   if (translation._tag === "Blocked") return unchanged(state, faulted(translation.reason))
   if (translation._tag === "NotPresent")
@@ -129,11 +132,15 @@ export const translatedDma = (
   if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
   const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)
   if (refused !== undefined) return refused
-  if (contextEntry(state.iommu.context, rid) === undefined) {
-    const reason = `${rid} has no context entry`
-    return { state, outcome: faulted(reason), events: [{ _tag: "DmaFaulted", rid, access, iova, reason }] }
-  }
   const pasidField = pasid === undefined ? {} : { pasid }
+  if (!contextAcceptsAts(state.iommu.context, rid)) {
+    const reason = `${rid}'s context entry accepts no translated requests`
+    return {
+      state,
+      outcome: faulted(reason),
+      events: [{ _tag: "DmaFaulted", rid, ...pasidField, access, iova, reason }],
+    }
+  }
   return {
     state,
     outcome: ok,
