@@ -42,6 +42,13 @@
  *   the function's ATC entry for `iova`; the IOMMU does not translate it again.
  * - `DeviceCompleteAtsInvalidation { rid }`: the device acts on its oldest pending ATS Invalidate
  *   Request and sends the Invalidation Completion.
+ * - `DevicePostWrite { rid, iova, pasid? }` / `DeviceWriteArrives { rid }`: a posted memory write
+ *   sent now and performed when it reaches the root complex (`pcie/posted-writes.ts`).
+ * - `DeviceHang { rid }` / `DeviceSurpriseRemoval { rid }`: the function stops answering ATS
+ *   invalidations, or disappears (`pcie/link.ts`).
+ *
+ * Lifecycle (issue "device lifecycle"): `GuestResetFunction { vm, rid }`: the guest's FLR of its
+ * function, performed by vfio (`host/reset.ts`).
  * - `DeviceRaiseInterrupt { iface, entry }`: the interface sends the message in its MSI-X/IMS entry.
  * - `DeviceWriteMsiWindow { iface, message }`: the interface, driven by its guest, DMA-writes an
  *   addr/data pair of the guest's choosing into the 0xFEExxxxx window (PASID-tagged if it tags).
@@ -58,7 +65,8 @@
  *   without PASID).
  * - `GuestInvalidateIotlb { vm, vtag, pasid, iova }` / `GuestInvalidateAtc { vm, vrid, pasid, iova }`:
  *   an invalidation with the guest's virtual keys, of its choosing.
- * - `HostReassignFunction { rid, vm }`: a VF moves from its VM to `vm`.
+ * - `HostReassignFunction { rid, vm }`: a VF moves from its VM to `vm` (the release program, then
+ *   the attach to `vm`); `HostReleaseFunction { rid }`: vfio releases a VF to the host.
  * - The device commands `DeviceTranslationRequest`, `DeviceDmaRead`/`Write` and
  *   `DeviceTranslatedRead`/`Write` take an optional `pasid` (absent: a request without PASID).
  *
@@ -148,6 +156,12 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("GuestInvalidateIotlb", { vm: VmId, vtag: Table, pasid: NestedPasid, iova: Iova }),
   Schema.TaggedStruct("GuestInvalidateAtc", { vm: VmId, vrid: Rid, pasid: NestedPasid, iova: Iova }),
   Schema.TaggedStruct("HostReassignFunction", { rid: Rid, vm: VmId }),
+  Schema.TaggedStruct("HostReleaseFunction", { rid: Rid }),
+  Schema.TaggedStruct("GuestResetFunction", { vm: VmId, rid: Rid }),
+  Schema.TaggedStruct("DevicePostWrite", { rid: Rid, iova: Iova, pasid: RequestPasid }),
+  Schema.TaggedStruct("DeviceWriteArrives", { rid: Rid }),
+  Schema.TaggedStruct("DeviceHang", { rid: Rid }),
+  Schema.TaggedStruct("DeviceSurpriseRemoval", { rid: Rid }),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -248,4 +262,13 @@ export const formatCommand = (command: Command): string =>
       (c) => `GuestInvalidateAtc(vm=${c.vm}, vrid=${c.vrid}, pasid=${c.pasid}, iova=${formatIova(c.iova)})`,
     )
     .with({ _tag: "HostReassignFunction" }, (c) => `HostReassignFunction(rid=${c.rid}, vm=${c.vm})`)
+    .with({ _tag: "HostReleaseFunction" }, (c) => `HostReleaseFunction(rid=${c.rid})`)
+    .with({ _tag: "GuestResetFunction" }, (c) => `GuestResetFunction(vm=${c.vm}, rid=${c.rid})`)
+    .with(
+      { _tag: "DevicePostWrite" },
+      (c) => `DevicePostWrite(rid=${c.rid}${c.pasid === undefined ? "" : `, pasid=${c.pasid}`}, iova=${formatIova(c.iova)})`,
+    )
+    .with({ _tag: "DeviceWriteArrives" }, (c) => `DeviceWriteArrives(rid=${c.rid})`)
+    .with({ _tag: "DeviceHang" }, (c) => `DeviceHang(rid=${c.rid})`)
+    .with({ _tag: "DeviceSurpriseRemoval" }, (c) => `DeviceSurpriseRemoval(rid=${c.rid})`)
     .exhaustive()

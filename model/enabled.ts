@@ -25,6 +25,9 @@ import type { CapField } from "./pcie/pasid-pri.ts"
 import { freePages } from "./memory/pages.ts"
 import { procedureByPid } from "./host/host.ts"
 import { pasidBusy, teardownPid } from "./host/pasid-teardown.ts"
+import { releaseInFlight } from "./host/release.ts"
+import { resetPid } from "./host/reset.ts"
+import { POSTED_DEPTH } from "./pcie/function.ts"
 import { iovaBusy, unmapPid } from "./host/unmap.ts"
 import { queuePid, stage1UnmapInFlight } from "./nesting/guest-invalidation.ts"
 import { attachmentOf } from "./nesting/nesting.ts"
@@ -151,7 +154,7 @@ const nestingCommands = (state: State, out: Array<Command>): void => {
       }
   }
   for (const fn of state.functions) {
-    if (fn.kind !== "vf" || fn.owner === "host") continue
+    if (fn.kind !== "vf" || fn.owner === "host" || fn.link === "removed") continue
     for (const pasid of state.pasids)
       for (const iova of state.iovas) {
         if (fn.ats.enabled) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova, pasid })
@@ -169,11 +172,21 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   const domains = state.iommu.domains
   for (const page of freePages(state.memory))
     for (const d of domains) out.push({ _tag: "HostAllocatePage", page, vm: d.vm })
-  for (const fn of state.functions)
-    if (fn.kind === "vf")
+  for (const fn of state.functions) {
+    if (fn.kind !== "vf") continue
+    if (fn.owner === "host") {
+      if (fn.link !== "removed") for (const d of domains) out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
+      continue
+    }
+    if (releaseInFlight(state, fn.rid)) continue
+    out.push({ _tag: "HostReleaseFunction", rid: fn.rid })
+    if (fn.link !== "removed") {
       for (const d of domains)
-        if (fn.owner === "host") out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
-        else if (fn.owner !== d.vm) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
+        if (fn.owner !== d.vm) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
+      if (procedureByPid(state.host, resetPid(fn.rid)) === undefined)
+        out.push({ _tag: "GuestResetFunction", vm: fn.owner, rid: fn.rid })
+    }
+  }
   for (const sub of state.subdevices)
     if (sub.owner === "host") for (const d of domains) out.push({ _tag: "HostAssignSubdevice", sub: sub.id, vm: d.vm })
   for (const d of domains)
@@ -219,10 +232,16 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   tdispCommands(state, out)
   nestingCommands(state, out)
   for (const fn of state.functions) {
-    if (fn.owner === "host") continue
+    if (fn.posted.length > 0) out.push({ _tag: "DeviceWriteArrives", rid: fn.rid })
+    if (fn.owner === "host" || fn.link === "removed") continue
     for (const iova of state.iovas) {
       if (fn.ats.enabled) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova })
       out.push({ _tag: "DeviceDmaRead", rid: fn.rid, iova }, { _tag: "DeviceDmaWrite", rid: fn.rid, iova })
+      if (fn.posted.length < POSTED_DEPTH) out.push({ _tag: "DevicePostWrite", rid: fn.rid, iova })
+    }
+    if (fn.kind === "vf") {
+      if (fn.link === "up" && fn.ats.enabled) out.push({ _tag: "DeviceHang", rid: fn.rid })
+      out.push({ _tag: "DeviceSurpriseRemoval", rid: fn.rid })
     }
     for (const e of fn.ats.atc) {
       const pasid = e.pasid === undefined ? {} : { pasid: e.pasid }
@@ -231,7 +250,8 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
         { _tag: "DeviceTranslatedWrite", rid: fn.rid, iova: e.iova, ...pasid },
       )
     }
-    if (fn.ats.invalidations.length > 0) out.push({ _tag: "DeviceCompleteAtsInvalidation", rid: fn.rid })
+    if (fn.link === "up" && fn.ats.invalidations.length > 0)
+      out.push({ _tag: "DeviceCompleteAtsInvalidation", rid: fn.rid })
   }
   return out
 }

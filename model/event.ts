@@ -19,6 +19,14 @@ export type Event =
   | { readonly _tag: "PageAllocated"; readonly page: HpaPage; readonly vm: VmId }
   | { readonly _tag: "PageFreed"; readonly page: HpaPage; readonly from: VmId }
   | { readonly _tag: "IovaFreed"; readonly vm: VmId; readonly iova: Iova }
+  | {
+      readonly _tag: "WritePosted"
+      readonly rid: Rid
+      readonly pasid?: number
+      readonly iova: Iova
+      readonly issuedUnder: FunctionOwner
+    }
+  | { readonly _tag: "LinkChanged"; readonly rid: Rid; readonly link: "hung" | "removed" }
   | { readonly _tag: "FunctionAssigned"; readonly rid: Rid; readonly vm: VmId; readonly did: number }
   | { readonly _tag: "PteWritten"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
   | { readonly _tag: "PteCleared"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
@@ -51,6 +59,13 @@ export type Event =
       readonly dropped: ReadonlyArray<HpaPage>
     }
   | { readonly _tag: "AtsInvalidationWaitDone"; readonly pid: string }
+  | {
+      readonly _tag: "AtsInvalidationTimedOut"
+      readonly pid: string
+      readonly rids: ReadonlyArray<Rid>
+      /** Whether the IOMMU now refuses those functions' ATS traffic. */
+      readonly fenced: boolean
+    }
   | {
       readonly _tag: "TranslationCompleted"
       readonly rid: Rid
@@ -133,26 +148,26 @@ export type Event =
       readonly unmap?: { readonly table: number; readonly iova: Iova } | undefined
     }
   | { readonly _tag: "VridAssigned"; readonly vm: VmId; readonly vrid: Rid; readonly rid: Rid }
+  | { readonly _tag: "ReleaseStarted"; readonly rid: Rid; readonly from: VmId; readonly to: FunctionOwner }
+  | { readonly _tag: "IrtesFreed"; readonly rid: Rid; readonly handles: ReadonlyArray<number> }
+  | { readonly _tag: "FunctionIdle"; readonly rid: Rid }
+  | { readonly _tag: "FunctionReset"; readonly rid: Rid; readonly atcEntries: number; readonly invalidations: number }
   | {
-      readonly _tag: "FunctionReleased"
+      readonly _tag: "FunctionPageRequestsDrained"
       readonly rid: Rid
-      readonly from: VmId
-      /** IRTE handles freed, PASIDs unbound, page requests drained, ATC entries and DMA handles dropped. */
-      readonly irtes: ReadonlyArray<number>
-      readonly pasids: ReadonlyArray<number>
-      readonly pageRequests: number
-      readonly atcEntries: number
-      readonly handles: number
-      readonly staleVrid?: Rid | undefined
+      readonly queued: number
+      readonly delivered: number
+      readonly answered: number
     }
   | {
-      readonly _tag: "FunctionReassigned"
+      readonly _tag: "FunctionDetached"
       readonly rid: Rid
       readonly from: VmId
-      readonly to: VmId
+      readonly to: "blocking" | "host-identity"
       /** The old VM's vRID entry left pointing at the function, if any. */
       readonly staleVrid?: Rid | undefined
     }
+  | { readonly _tag: "ConfigRestored"; readonly rid: Rid }
   | {
       readonly _tag: "DmaCompleted"
       readonly rid: Rid
@@ -168,6 +183,8 @@ export type Event =
       readonly iova: Iova
       readonly page: HpaPage
       readonly path: DmaPath
+      /** For a posted write that arrived later: the owner the function had when it issued it. */
+      readonly issuedUnder?: FunctionOwner
     }
   | {
       readonly _tag: "DmaFaulted"
@@ -177,6 +194,7 @@ export type Event =
       readonly access: "read" | "write" | "execute"
       readonly iova: Iova
       readonly reason: string
+      readonly issuedUnder?: FunctionOwner
     }
   | {
       readonly _tag: "VfCapWritten"
@@ -347,6 +365,13 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     .with({ _tag: "PageAllocated" }, (e) => `page ${e.page} allocated to ${e.vm}`)
     .with({ _tag: "PageFreed" }, (e) => `page ${e.page} freed (was ${e.from}'s)`)
     .with({ _tag: "IovaFreed" }, (e) => `${e.vm}'s IOVA ${formatIova(e.iova)} may be mapped again`)
+    .with(
+      { _tag: "WritePosted" },
+      (e) => `${e.rid} posted a write to ${atsRange(e)} (issued under ${e.issuedUnder}), in flight`,
+    )
+    .with({ _tag: "LinkChanged" }, (e) =>
+      e.link === "hung" ? `${e.rid} hangs: it answers no ATS Invalidate Request any more` : `${e.rid} is removed`,
+    )
     .with({ _tag: "FunctionAssigned" }, (e) => `${e.rid} assigned to ${e.vm}, context entry -> ${tag} ${e.did}`)
     .with({ _tag: "PteWritten" }, (e) => `PTE ${tag} ${e.did} ${formatIova(e.iova)} -> page ${e.page}`)
     .with({ _tag: "PteCleared" }, (e) => `PTE ${tag} ${e.did} ${formatIova(e.iova)} cleared (was page ${e.page})`)
@@ -363,6 +388,11 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
         `${e.rid} completed ATS invalidation of ${atsRange(e)}${e.dropped.length === 0 ? " (no entry)" : ` (dropped -> page ${e.dropped.join(", ")})`}`,
     )
     .with({ _tag: "AtsInvalidationWaitDone" }, (e) => `${e.pid}: every ATS Invalidation Completion received`)
+    .with(
+      { _tag: "AtsInvalidationTimedOut" },
+      (e) =>
+        `${e.pid}: ATS invalidation timed out waiting for ${e.rids.join(", ")}${e.fenced ? "; the IOMMU now refuses their ATS traffic (fenced)" : "; treated as complete"}`,
+    )
     .with({ _tag: "TranslationCompleted" }, (e) =>
       e.page === undefined
         ? `Translation Completion to ${e.rid} for ${formatIova(e.iova)}: no access (R=W=0)`
@@ -412,26 +442,28 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
         `${e.pid}: wait descriptor completed${e.unmap === undefined ? "" : ` (the guest's unmap of table ${e.unmap.table} ${formatIova(e.unmap.iova)} is done)`}`,
     )
     .with({ _tag: "VridAssigned" }, (e) => `${e.vm}'s virtual IOMMU: vRID ${e.vrid} -> ${e.rid}`)
+    .with({ _tag: "ReleaseStarted" }, (e) => `vfio releases ${e.rid} from ${e.from} (next owner: ${e.to})`)
+    .with({ _tag: "IrtesFreed" }, (e) => `${e.rid}'s IRQs freed: IRTEs [${e.handles.join(", ")}] cleared, IEC invalidated`)
+    .with({ _tag: "FunctionIdle" }, (e) => `${e.rid} has no posted write in flight`)
     .with(
-      { _tag: "FunctionReleased" },
+      { _tag: "FunctionReset" },
       (e) =>
-        `${e.rid} released by ${e.from}: ${[
-          `IRTEs [${e.irtes.join(", ")}] freed`,
-          `PASIDs [${e.pasids.join(", ")}] unbound`,
-          `${e.pageRequests} page requests drained`,
-          `${e.atcEntries} ATC entries and ${e.handles} DMA handles dropped`,
-          "FLR",
-          ...(e.staleVrid === undefined ? [] : [`vRID ${e.staleVrid} kept in ${e.from}`]),
-        ].join(", ")}`,
+        `FLR of ${e.rid}: ${e.atcEntries} ATC entr${e.atcEntries === 1 ? "y" : "ies"} and ${e.invalidations} unanswered ATS invalidation(s) dropped`,
     )
     .with(
-      { _tag: "FunctionReassigned" },
-      (e) =>
-        `${e.rid} moved from ${e.from} to ${e.to} (FLR empties its ATC)${e.staleVrid === undefined ? "" : `; ${e.from}'s vRID ${e.staleVrid} still points at it`}`,
+      { _tag: "FunctionPageRequestsDrained" },
+      (e) => `${e.rid}'s page requests drained: ${e.queued} queued, ${e.delivered} delivered, ${e.answered} groups answered`,
     )
+    .with(
+      { _tag: "FunctionDetached" },
+      (e) =>
+        `${e.rid} detached from ${e.from} to ${e.to === "blocking" ? "a blocking domain" : "the host's identity domain"}${e.staleVrid === undefined ? "" : `; vRID ${e.staleVrid} kept in ${e.from}`}`,
+    )
+    .with({ _tag: "ConfigRestored" }, (e) => `${e.rid}'s saved configuration restored`)
     .with(
       { _tag: "DmaCompleted" },
-      (e) => `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} reached page ${e.page} (${e.path})`,
+      (e) =>
+        `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} reached page ${e.page} (${e.path})${e.issuedUnder === undefined ? "" : `, a posted write issued under ${e.issuedUnder}`}`,
     )
     .with({ _tag: "DmaFaulted" }, (e) => `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} faulted: ${e.reason}`)
     .with({ _tag: "SubdeviceAssigned" }, (e) => `${e.sub} assigned to ${e.vm}`)

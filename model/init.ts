@@ -32,6 +32,8 @@ export const initialState = (topology: Topology): State => ({
     caps: f.pasidPri === true ? { pasidEnable: true, exec: true, priv: true, priEnable: true } : undefined,
     groups: [],
     tdi: f.tdisp === true ? { state: "CONFIG_UNLOCKED" as const, locked: undefined, trust: 0 as const } : undefined,
+    posted: [],
+    link: "up" as const,
   })),
   subdevices: [...(topology.subdevices ?? [])].sort(byKey((d) => d.id)).map((d) => ({
     id: d.id,

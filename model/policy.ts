@@ -63,6 +63,26 @@
  *   (vDomain-ID, PASID) may name) or `"single-gcr3-table"` (only one of them).
  * - `vRidOnReassign`: `"remove"` (the virtual IOMMU's vRID entry of a device goes when the device
  *   leaves the VM, as iommufd destroys the vDEVICE with its device) or `"keep"`.
+ * - `atsInvalidationTimeout`: what every procedure's wait for ATS Invalidation Completions does
+ *   when a device never answers (hung or removed; `host/ats-invalidation.ts`): `"fence-then-free"`
+ *   (the IOMMU stops accepting the device's ATS traffic, then the procedure goes on and may free
+ *   the page: the PCIe spec gives an unanswered Invalidate Request no meaning of done, and Linux
+ *   stops trusting ATS on a device whose invalidation timed out) or `"treat-as-complete"` (the
+ *   procedure goes on as if the device had answered: an unmap that cannot fail, as `iommu_unmap`'s
+ *   callers assume). Presets the `onTimeout` of every program's `wait-atc`.
+ * - `releaseDomain`: what a function released from a VM attaches to (`host/release.ts`'s
+ *   `detach`): `"blocking"` (no context entry: Linux's blocked domain, which vfio/iommufd attach on
+ *   release; Xen's quarantine serves the same end) or `"host-identity"` (the host's pass-through
+ *   domain: the design of XSA-302, where a deassigned device could still DMA into host memory).
+ * - `releaseQuiesce`: whether the release waits for the function's posted writes to reach the root
+ *   complex before it detaches (`"wait-idle"`, as `pcie_flr` waits for pending transactions) or
+ *   not (`"none"`: a write posted for the old VM may arrive under the next owner's tables).
+ * - `releaseIrtes`: whether the release frees the function's IRQs and their IRTEs (`"free"`, as
+ *   vfio does when the device leaves the VM) or leaves them (`"keep"`: the old VM's IRTEs still
+ *   validate the RID, so the next owner's device can raise the old VM's interrupts; issue 13's first
+ *   finding).
+ * - `releasePageRequests`: whether the release drains the function's page requests (`"drain"`, as
+ *   iommufd auto-responds a detached device's pending faults) or leaves them queued (`"keep"`).
  *
  * @module
  */
@@ -93,6 +113,11 @@ export const PolicySchema = Schema.Struct({
   vDomainIdMap: Schema.optionalKey(Schema.Literals(["per-vm", "shared-across-vms"])),
   amdAtcSynthesis: Schema.optionalKey(Schema.Literals(["all-gcr3-tables", "single-gcr3-table"])),
   vRidOnReassign: Schema.optionalKey(Schema.Literals(["remove", "keep"])),
+  atsInvalidationTimeout: Schema.optionalKey(Schema.Literals(["fence-then-free", "treat-as-complete"])),
+  releaseDomain: Schema.optionalKey(Schema.Literals(["blocking", "host-identity"])),
+  releaseQuiesce: Schema.optionalKey(Schema.Literals(["wait-idle", "none"])),
+  releaseIrtes: Schema.optionalKey(Schema.Literals(["free", "keep"])),
+  releasePageRequests: Schema.optionalKey(Schema.Literals(["drain", "keep"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -122,6 +147,11 @@ export const defaultPolicy: PolicyValues = {
   vDomainIdMap: "per-vm",
   amdAtcSynthesis: "all-gcr3-tables",
   vRidOnReassign: "remove",
+  atsInvalidationTimeout: "fence-then-free",
+  releaseDomain: "blocking",
+  releaseQuiesce: "wait-idle",
+  releaseIrtes: "free",
+  releasePageRequests: "drain",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

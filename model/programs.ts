@@ -33,10 +33,10 @@ import {
   irteProgramError,
 } from "./host/irte-programming.ts"
 import {
-  PASID_UPDATE_PRESET,
   type PasidUpdateOp,
   PasidUpdateOpInput,
   pasidUpdateOp,
+  pasidUpdatePreset,
   pasidUpdateProgramError,
 } from "./host/pasid-entry-update.ts"
 import {
@@ -46,6 +46,8 @@ import {
   teardownPreset,
   teardownProgramError,
 } from "./host/pasid-teardown.ts"
+import { type ReleaseOp, ReleaseOpInput, releaseOp, releasePreset, releaseProgramError } from "./host/release.ts"
+import { RESET_PRESET, type ResetOp, ResetOpInput, resetOp, resetProgramError } from "./host/reset.ts"
 import { type UnmapOp, UnmapOpInput, unmapOp, unmapPreset, unmapProgramError } from "./host/unmap.ts"
 import {
   type GuestQueueProgram,
@@ -53,7 +55,7 @@ import {
   guestQueueProgram,
 } from "./nesting/guest-invalidation.ts"
 import type { Procedure } from "./host/host.ts"
-import type { PolicyInput, PolicyValues } from "./policy.ts"
+import { type PolicyInput, type PolicyValues, resolvePolicy } from "./policy.ts"
 import { formatOp, formatProgram, type Op } from "./program.ts"
 
 /** Schema of a scenario's `procedures`: the programs it gives, by procedure. */
@@ -63,6 +65,8 @@ export const ProceduresSchema = Schema.Struct({
   "pasid-teardown": Schema.optionalKey(Schema.Array(TeardownOpInput)),
   "pasid-update": Schema.optionalKey(Schema.Array(PasidUpdateOpInput)),
   "guest-queue": Schema.optionalKey(GuestQueueProgramInput),
+  release: Schema.optionalKey(Schema.Array(ReleaseOpInput)),
+  reset: Schema.optionalKey(Schema.Array(ResetOpInput)),
 })
 
 /** A scenario's `procedures` as written. */
@@ -75,6 +79,8 @@ export interface Programs {
   readonly pasidTeardown: ReadonlyArray<TeardownOp>
   readonly pasidUpdate: ReadonlyArray<PasidUpdateOp>
   readonly guestQueue: GuestQueueProgram
+  readonly release: ReadonlyArray<ReleaseOp>
+  readonly reset: ReadonlyArray<ResetOp>
 }
 
 /** The knobs whose presets a given program replaces, by procedure. */
@@ -84,44 +90,59 @@ const PRESETTING: Readonly<Record<keyof ProceduresInput, ReadonlyArray<keyof Pol
   "pasid-teardown": ["priDrainOnTeardown"],
   "pasid-update": [],
   "guest-queue": ["atcInvalidationUnderNesting", "amdAtcSynthesis"],
+  release: ["releaseDomain", "releaseQuiesce", "releaseIrtes", "releasePageRequests"],
+  reset: [],
 }
 
 /** The programs of a scenario: its own where given, else its knobs' presets. */
 export const resolvePrograms = (policy: PolicyValues, procedures: ProceduresInput | undefined): Programs => ({
-  unmap: procedures?.unmap?.map(unmapOp) ?? unmapPreset(policy),
+  unmap: procedures?.unmap?.map((o) => unmapOp(o, policy)) ?? unmapPreset(policy),
   irte: procedures?.irte?.map(irteOp) ?? IRTE_PRESET,
-  pasidTeardown: procedures?.["pasid-teardown"]?.map(teardownOp) ?? teardownPreset(policy),
-  pasidUpdate: procedures?.["pasid-update"]?.map(pasidUpdateOp) ?? PASID_UPDATE_PRESET,
+  pasidTeardown: procedures?.["pasid-teardown"]?.map((o) => teardownOp(o, policy)) ?? teardownPreset(policy),
+  pasidUpdate: procedures?.["pasid-update"]?.map((o) => pasidUpdateOp(o, policy)) ?? pasidUpdatePreset(policy),
   guestQueue: guestQueueProgram(policy, procedures?.["guest-queue"]),
+  release: procedures?.release?.map((o) => releaseOp(o, policy)) ?? releasePreset(policy),
+  reset: procedures?.reset?.map(resetOp) ?? RESET_PRESET,
 })
 
 /**
  * Why a scenario's procedures cannot be used (one line naming the procedure), or `undefined`: a
  * program that cannot run, or a program given beside a knob that presets the same procedure.
  */
-export const proceduresError = (policy: PolicyInput, procedures: ProceduresInput | undefined): string | undefined => {
+export const proceduresError = (input: PolicyInput, procedures: ProceduresInput | undefined): string | undefined => {
   if (procedures === undefined) return undefined
+  const policy = resolvePolicy(input)
   for (const [name, knobs] of Object.entries(PRESETTING) as Array<[keyof ProceduresInput, ReadonlyArray<string>]>) {
     if (procedures[name] === undefined) continue
-    const clash = knobs.find((k) => (policy as Record<string, unknown>)[k] !== undefined)
+    const clash = knobs.find((k) => (input as Record<string, unknown>)[k] !== undefined)
     if (clash !== undefined)
       return `procedures.${name} is given, and so is the knob policy.${clash} that presets it: keep one`
   }
   const checks: ReadonlyArray<[string, string | undefined]> = [
-    ["unmap", procedures.unmap === undefined ? undefined : unmapProgramError(procedures.unmap.map(unmapOp))],
+    [
+      "unmap",
+      procedures.unmap === undefined ? undefined : unmapProgramError(procedures.unmap.map((o) => unmapOp(o, policy))),
+    ],
     ["irte", procedures.irte === undefined ? undefined : irteProgramError(procedures.irte.map(irteOp))],
     [
       "pasid-teardown",
       procedures["pasid-teardown"] === undefined
         ? undefined
-        : teardownProgramError(procedures["pasid-teardown"].map(teardownOp)),
+        : teardownProgramError(procedures["pasid-teardown"].map((o) => teardownOp(o, policy))),
     ],
     [
       "pasid-update",
       procedures["pasid-update"] === undefined
         ? undefined
-        : pasidUpdateProgramError(procedures["pasid-update"].map(pasidUpdateOp)),
+        : pasidUpdateProgramError(procedures["pasid-update"].map((o) => pasidUpdateOp(o, policy))),
     ],
+    [
+      "release",
+      procedures.release === undefined
+        ? undefined
+        : releaseProgramError(procedures.release.map((o) => releaseOp(o, policy))),
+    ],
+    ["reset", procedures.reset === undefined ? undefined : resetProgramError(procedures.reset.map(resetOp))],
   ]
   for (const [name, error] of checks) if (error !== undefined) return `procedures.${name}: ${error}`
   return undefined
@@ -137,6 +158,8 @@ export const PROCEDURE_NAMES: Readonly<Record<Procedure["_tag"], keyof Procedure
   PasidTeardown: "pasid-teardown",
   PasidEntryUpdate: "pasid-update",
   GuestInvalidation: "guest-queue",
+  Release: "release",
+  Reset: "reset",
 }
 
 /** A program as one line (the guest queue's: per descriptor kind). */
@@ -150,11 +173,35 @@ export const describeProgram = (programs: Programs, name: keyof ProceduresInput)
       return formatProgram(programs.pasidTeardown)
     case "pasid-update":
       return formatProgram(programs.pasidUpdate)
+    case "release":
+      return formatProgram(programs.release)
+    case "reset":
+      return formatProgram(programs.reset)
     case "guest-queue": {
       const q = programs.guestQueue
       const list = (ops: ReadonlyArray<Op>) => (ops.length === 0 ? "(nothing)" : formatProgram(ops))
       return `Iotlb: ${list(q.iotlb)}; Atc: ${list(q.atc)}; Wait: ${list(q.wait)}`
     }
+  }
+}
+
+/** The program a procedure in flight runs (a guest queue's is the descriptors it holds). */
+export const programOf = (programs: Programs, p: Procedure): ReadonlyArray<Op> => {
+  switch (p._tag) {
+    case "Unmap":
+      return programs.unmap
+    case "ProgramIrte":
+      return programs.irte
+    case "PasidTeardown":
+      return programs.pasidTeardown
+    case "PasidEntryUpdate":
+      return programs.pasidUpdate
+    case "Release":
+      return programs.release
+    case "Reset":
+      return programs.reset
+    case "GuestInvalidation":
+      return p.program.map((d) => ({ op: d._tag }))
   }
 }
 
@@ -164,14 +211,7 @@ export const describeProgram = (programs: Programs, name: keyof ProceduresInput)
  */
 export const describePosition = (programs: Programs, p: Procedure): string => {
   if (p._tag === "GuestInvalidation") return `${p.pid} holds ${p.program.map((d) => d._tag).join(", ")}`
-  const ops: ReadonlyArray<Op> =
-    p._tag === "Unmap"
-      ? programs.unmap
-      : p._tag === "ProgramIrte"
-        ? programs.irte
-        : p._tag === "PasidTeardown"
-          ? programs.pasidTeardown
-          : programs.pasidUpdate
+  const ops = programOf(programs, p)
   const next = ops[p.pc]
   return `${p.pid} at ${p.pc + 1}/${ops.length}, next ${next === undefined ? "?" : formatOp(next)}`
 }

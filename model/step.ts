@@ -20,7 +20,8 @@ import { bindPasid } from "./host/pasid-binding.ts"
 import { advancePasidEntryUpdate } from "./host/pasid-entry-update.ts"
 import { advanceTeardown, startTeardown } from "./host/pasid-teardown.ts"
 import { hostWritePfCap } from "./host/pf-driver.ts"
-import { reassignFunction } from "./host/release.ts"
+import { advanceRelease, reassignFunction, releaseFunction, releaseInFlight } from "./host/release.ts"
+import { advanceReset, startReset } from "./host/reset.ts"
 import { advanceUnmap, startUnmap } from "./host/unmap.ts"
 import { guestReadVfCap, guestWriteVfCap } from "./host/vfio-pasid-cap.ts"
 import { allocatePage, assignFunction, assignSubdevice, mapIova } from "./host/vfio.ts"
@@ -33,6 +34,8 @@ import {
 import { guestAttachStage1, guestDetachStage1, guestStage1Map } from "./nesting/stage1.ts"
 import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
+import { hang, surpriseRemoval } from "./pcie/link.ts"
+import { postWrite, writeArrives } from "./pcie/posted-writes.ts"
 import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
 import { pageRequest, pasidRequest } from "./pcie/pasid-requests.ts"
 import { dmaThroughHandle } from "./pcie/trusted-dma.ts"
@@ -75,6 +78,10 @@ const handlers: Handlers = {
         return advancePasidEntryUpdate(ctx, s, p)
       case "GuestInvalidation":
         return advanceGuestInvalidation(ctx, s, p)
+      case "Release":
+        return advanceRelease(ctx, s, p)
+      case "Reset":
+        return advanceReset(ctx, s, p)
     }
   },
   HostAssignSubdevice: (ctx, s, c) => assignSubdevice(ctx, s, c.sub, c.vm),
@@ -113,7 +120,37 @@ const handlers: Handlers = {
   GuestInvalidateIotlb: (ctx, s, c) => guestInvalidateIotlb(ctx, s, c.vm, c.vtag, c.pasid, c.iova),
   GuestInvalidateAtc: (ctx, s, c) => guestInvalidateAtc(ctx, s, c.vm, c.vrid, c.pasid, c.iova),
   HostReassignFunction: (ctx, s, c) => reassignFunction(ctx, s, c.rid, c.vm),
+  HostReleaseFunction: (ctx, s, c) => releaseFunction(ctx, s, c.rid),
+  GuestResetFunction: (ctx, s, c) => startReset(ctx, s, c.vm, c.rid),
+  DevicePostWrite: (_ctx, s, c) => postWrite(s, c.rid, c.iova, c.pasid),
+  DeviceWriteArrives: (_ctx, s, c) => writeArrives(s, c.rid),
+  DeviceHang: (_ctx, s, c) => hang(s, c.rid),
+  DeviceSurpriseRemoval: (_ctx, s, c) => surpriseRemoval(s, c.rid),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),
+}
+
+/** The function a command names (`rid`, or an `iface` that is a function's RID), if any. */
+const namedFunction = (state: State, command: Command) => {
+  const rid = "rid" in command ? command.rid : "iface" in command ? command.iface : undefined
+  return rid === undefined ? undefined : state.functions.find((f) => f.rid === rid)
+}
+
+/**
+ * Why the platform refuses `command` whatever its handler would do, or `undefined`: a guest no
+ * longer sees a function vfio is releasing (the VMM unplugged it first); a removed function sends
+ * nothing (its posted writes already in the fabric still arrive); a hung one answers no ATS
+ * Invalidate Request.
+ */
+const refusal = (state: State, command: Command): string | undefined => {
+  const fn = namedFunction(state, command)
+  if (fn === undefined) return undefined
+  if (command._tag.startsWith("Guest") && releaseInFlight(state, fn.rid))
+    return `${fn.rid} is being released: the guest no longer sees it`
+  if (command._tag.startsWith("Device") && command._tag !== "DeviceWriteArrives" && fn.link === "removed")
+    return `${fn.rid} has been removed`
+  if (command._tag === "DeviceCompleteAtsInvalidation" && fn.link === "hung")
+    return `${fn.rid} is hung: it answers no ATS Invalidate Request`
+  return undefined
 }
 
 /**
@@ -122,6 +159,8 @@ const handlers: Handlers = {
  * call `step` inside one Effect (see `drivers/run-trace.ts`).
  */
 export const transition = (ctx: StepContext, state: State, command: Command): StepResult => {
+  const refused = refusal(state, command)
+  if (refused !== undefined) return unchanged(state, rejected(refused))
   const handler = handlers[command._tag] as (ctx: StepContext, state: State, command: Command) => StepResult
   const result = handler(ctx, state, command)
   if (result.state !== state) {

@@ -7,7 +7,7 @@
 import { contextEntry } from "./iommu/context.ts"
 import { domainByDid } from "./iommu/iommu.ts"
 import { atcOrder } from "./pcie/ats.ts"
-import type { Programs } from "./programs.ts"
+import { type Programs, programOf } from "./programs.ts"
 import type { State } from "./state.ts"
 
 const sortedStrictly = <T>(xs: ReadonlyArray<T>, cmp: (a: T, b: T) => number): boolean =>
@@ -54,13 +54,7 @@ export const brokenInvariant = (state: State, programs: Programs): string | unde
     if (d === undefined) return `PASID entry ${e.rid}/${e.pasid} names DID ${e.did}`
     const sub = state.subdevices.find((s) => s.parent === e.rid && s.pasid === e.pasid)
     if (sub !== undefined && sub.owner !== d.vm) return `PASID entry ${e.rid}/${e.pasid} is not its sub-device owner's`
-    const fn = state.functions.find((f) => f.rid === e.rid)
-    if (sub === undefined && fn?.kind === "vf" && fn.owner !== d.vm)
-      return `PASID entry ${e.rid}/${e.pasid} is not its VF owner's`
   }
-  for (const r of state.iommu.prq)
-    if (!state.functions.some((f) => f.rid === r.rid && f.groups.some((g) => g.pasid === r.pasid && g.prgi === r.prgi)))
-      return `queued page request ${r.rid}/${r.pasid}/${r.prgi} has no outstanding group at the device`
   if (!sortedStrictly(state.iommu.iotlb, (a, b) => a.did - b.did || a.iova - b.iova))
     return "IOTLB not keyed by (DID, IOVA)"
   for (const e of state.iommu.iotlb)
@@ -74,16 +68,7 @@ export const brokenInvariant = (state: State, programs: Programs): string | unde
   if (nested !== undefined) return nested
   if (!sortedStrictly(state.iommu.interrupts.iec, (a, b) => a.handle - b.handle)) return "IEC not keyed by handle"
   for (const p of state.host.procedures) {
-    const length =
-      p._tag === "Unmap"
-        ? programs.unmap.length
-        : p._tag === "ProgramIrte"
-          ? programs.irte.length
-          : p._tag === "PasidTeardown"
-            ? programs.pasidTeardown.length
-            : p._tag === "PasidEntryUpdate"
-              ? programs.pasidUpdate.length
-              : p.program.length
+    const length = programOf(programs, p).length
     if (p.pc < 0 || p.pc >= length) return `${p.pid}: pc ${p.pc} out of range`
     if (p._tag === "Unmap" && !p.pageFreed && state.memory[p.page] !== p.vm)
       return `${p.pid}: page ${p.page} freed before the unmap finished`

@@ -3,7 +3,10 @@
  * tables still give for that RID and PASID (two stages for a nested attachment), except while an
  * invalidation procedure that covers it is in flight (`invalidation-in-flight.ts`). Equivalently:
  * once an invalidation, the host's or a guest's, has completed, no ATC entry still translates its
- * range to the page it used to map.
+ * range to the page it used to map. Only an ATC the IOMMU still honours is a cache of the
+ * translation system: a removed function has none, and the translated requests of a function whose
+ * context entry accepts no ATS traffic (fenced, blocked, pass-through) are refused, whatever its ATC
+ * holds.
  *
  * VT-d 4.x §6.5.2.5 (IOTLB invalidation before Device-TLB invalidation, then wait); PCIe Base 6.0
  * §10.3 (an Invalidation Completion means the ATC no longer holds the translation; an Invalidate
@@ -13,6 +16,7 @@
  * @module
  */
 import { formatIova } from "../model/ids.ts"
+import { contextAcceptsAts } from "../model/iommu/context.ts"
 import { domainOfRequester } from "../model/iommu/scope.ts"
 import { nestedAttachmentFor, referenceTranslate } from "../model/nesting/translate.ts"
 import { describeFunction } from "../model/pcie/function.ts"
@@ -29,6 +33,7 @@ export const atcCoherence: Property = {
     "VT-d 4.x §6.5.2.5 (IOTLB before Device-TLB invalidation); PCIe Base 6.0 §10.3 (ATC invalidation); seed thread 001",
   check: ({ after, vendor }) => {
     for (const fn of after.functions) {
+      if (fn.link === "removed" || !contextAcceptsAts(after.iommu.context, fn.rid)) continue
       for (const e of fn.ats.atc) {
         const now = referenceTranslate(after, fn.rid, e.iova, e.pasid)
         if (now === e.page) continue

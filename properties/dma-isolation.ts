@@ -7,7 +7,10 @@
  * sub-devices that share a RID, seed threads 000 (ADIs told apart by PASID) and 003 (mdevs with no
  * DMA isolation; vfio no-iommu). A page that is `"free"` belongs to no one the device may reach: a
  * DMA into it is a use-after-free of memory the host may hand to anyone next. DMA by an interface
- * the host owns is the host's own (trusted) activity and is not judged here.
+ * the host owns is the host's own (trusted) activity and is not judged here. A posted write that
+ * arrives after the function changed hands is judged by the owner it was issued under (issue
+ * "device lifecycle"; XSA-302: a deassigned device still writing into host memory): the old owner's
+ * data must land in the old owner's memory, not the next owner's or the host's.
  *
  * @module
  */
@@ -35,18 +38,20 @@ export const dmaIsolation: Property = {
     for (const e of events) {
       if (e._tag !== "DmaCompleted") continue
       const iface = e.initiator ?? e.rid
-      const owner = interfaceOwner(before, iface)
+      const owner = e.issuedUnder ?? interfaceOwner(before, iface)
       const pageOwner = before.memory[e.page]
       if (owner !== undefined && owner !== "host" && pageOwner !== owner) {
         const fn = before.functions.find((f) => f.rid === e.rid)
         const who =
-          e.initiator !== undefined
-            ? `${e.initiator} of ${e.rid} (${owner})`
-            : fn !== undefined
-              ? describeFunction(fn)
-              : `${e.rid} (${owner})`
+          e.issuedUnder !== undefined
+            ? `a write ${e.rid} posted for ${owner}${fn !== undefined && fn.owner !== owner ? ` (the function is now ${fn.owner}'s)` : ""}`
+            : e.initiator !== undefined
+              ? `${e.initiator} of ${e.rid} (${owner})`
+              : fn !== undefined
+                ? describeFunction(fn)
+                : `${e.rid} (${owner})`
         const whose = pageOwner === "free" ? "which is free (owned by no one)" : `owned by ${pageOwner}`
-        return `${who} ${e.access === "write" ? "wrote" : "read"} HPA page ${e.page} ${whose} through ${pathWords[e.path]} for IOVA ${formatIova(e.iova)}`
+        return `${who} ${e.issuedUnder !== undefined ? "landed on" : e.access === "write" ? "wrote" : "read"} HPA page ${e.page} ${whose} through ${pathWords[e.path]} for IOVA ${formatIova(e.iova)}`
       }
     }
     return undefined

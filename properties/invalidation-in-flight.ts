@@ -8,6 +8,8 @@
  *   of every requester the domain translates for (`model/iommu/scope.ts`);
  * - a PASID teardown of (RID, PASID): that requester's ATC entries of the PASID;
  * - a capability update of a VF (`host/pasid-entry-update.ts`): that VF's ATC entries with a PASID;
+ * - a release of a function (`host/release.ts`): all of its ATC entries (its reset or its ATS
+ *   invalidation is part of it);
  * - for a nested translation of a VM: the host's unmap in its nesting parent (any GPA can sit under
  *   any stage-1 IOVA), or the guest's own stage-1 unmap (its invalidations queued, not yet done).
  *
@@ -26,12 +28,13 @@ export const flatUnmapInFlight = (state: State, did: Did | undefined, iova: Iova
 /** Whether a procedure in flight covers the flat ATC entry of (`rid`, `pasid`) for `iova`. */
 export const atcInvalidationInFlight = (state: State, rid: Rid, pasid: number | undefined, iova: Iova): boolean =>
   flatUnmapInFlight(state, domainOfRequester(state.iommu, rid, pasid), iova) ||
-  (pasid !== undefined &&
-    state.host.procedures.some(
-      (p) =>
-        (p._tag === "PasidTeardown" && p.rid === rid && p.pasid === pasid) ||
-        (p._tag === "PasidEntryUpdate" && p.rid === rid),
-    ))
+  state.host.procedures.some(
+    (p) =>
+      (p._tag === "Release" && p.rid === rid) ||
+      (pasid !== undefined &&
+        ((p._tag === "PasidTeardown" && p.rid === rid && p.pasid === pasid) ||
+          (p._tag === "PasidEntryUpdate" && p.rid === rid))),
+  )
 
 /**
  * Whether an unmap that can stale a nested translation of one of `vms` is in flight: the host's

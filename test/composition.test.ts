@@ -36,11 +36,13 @@ describe("issue 13 findings run clean under the default policy", () => {
       { _tag: "GuestRequestInterrupt", vm: "vm1", iface: vf1, entry: 0, vector: 0 },
       ...advance(`irte:${vf1}:0`, 2),
       { _tag: "HostReassignFunction", rid: vf1, vm: "vm2" },
+      ...advance(`release:${vf1}`, 7),
       { _tag: "DeviceWriteMsiWindow", iface: vf1, message: { _tag: "Remappable", handle: 0 } },
     ])
     expect(r.findings).toEqual([])
-    expect(r.steps[4]?.events).toContainEqual(expect.objectContaining({ _tag: "FunctionReleased", irtes: [0] }))
-    expect(r.steps[5]?.outcome).toEqual({ _tag: "Faulted", reason: "IRTE 0 not present" })
+    expect(r.steps[5]?.events).toContainEqual({ _tag: "IrtesFreed", rid: vf1, handles: [0] })
+    expect(r.final.functions.find((f) => f.rid === vf1)?.owner).toBe("vm2")
+    expect(r.steps.at(-1)?.outcome).toEqual({ _tag: "Faulted", reason: "IRTE 0 not present" })
   })
 
   it("2. reassignment with a bound PASID unbinds it instead of leaving the old VM's entry", () => {
@@ -49,6 +51,7 @@ describe("issue 13 findings run clean under the default policy", () => {
       assign("vm1"),
       { _tag: "HostBindPasid", rid: vf1, pasid: 1, vm: "vm1" },
       { _tag: "HostReassignFunction", rid: vf1, vm: "vm2" },
+      ...advance(`release:${vf1}`, 7),
     ])
     expect(r.findings).toEqual([])
     expect(r.final.iommu.pasids).toEqual([])

@@ -8,9 +8,12 @@
  *
  * @module
  */
+import { Schema } from "effect"
 import type { Event } from "../event.ts"
 import type { Iova, Rid } from "../ids.ts"
 import { atsAwaiting, atsReceiveInvalidation } from "../pcie/ats.ts"
+import type { PolicyValues } from "../policy.ts"
+import { opInput, opParams } from "../program.ts"
 import type { State, StepContext } from "../state.ts"
 
 /**
@@ -25,8 +28,8 @@ export interface AtsTarget {
 
 /**
  * Sends an Invalidate Request tagged `itag` to each target whose function has ATS enabled (others
- * are skipped: a function without ATS caches nothing). Returns the state and one
- * `AtsInvalidationSent` event per request, in function order.
+ * are skipped: a function without ATS caches nothing; a removed one is not there to send to).
+ * Returns the state and one `AtsInvalidationSent` event per request, in function order.
  */
 export const sendAtsInvalidations = (
   ctx: StepContext,
@@ -36,7 +39,7 @@ export const sendAtsInvalidations = (
 ): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
   const events: Array<Event> = []
   const functions = state.functions.map((fn) => {
-    if (!fn.ats.enabled) return fn
+    if (!fn.ats.enabled || fn.link === "removed") return fn
     let ats = fn.ats
     for (const t of targets)
       if (t.rid === fn.rid) {
@@ -55,6 +58,65 @@ export const sendAtsInvalidations = (
   return { state: events.length === 0 ? state : { ...state, functions }, events }
 }
 
-/** The functions that still owe an Invalidation Completion for requests tagged `itag`, in RID order. */
-export const awaitedCompletions = (state: State, itag: string): ReadonlyArray<Rid> =>
-  state.functions.filter((fn) => atsAwaiting(fn.ats, itag)).map((fn) => fn.rid)
+
+/**
+ * What a procedure's wait for ATS Invalidation Completions does when a device never answers:
+ * `fence` (the IOMMU stops accepting the device's ATS traffic before the procedure goes on: its
+ * context entry's Device-TLB enable / STE.EATS / DTE.I cleared, so no translated request of its
+ * stale ATC is honoured; Linux marks a timed-out device and stops trusting its ATS) or
+ * `treat-as-complete` (the procedure goes on as if the device had answered, its ATC still live).
+ */
+export type OnTimeout = "fence" | "treat-as-complete"
+
+/** Schema of the `wait-atc` operation every procedure shares, as a scenario writes it. */
+export const WaitAtcInput = opInput("wait-atc", {
+  onTimeout: Schema.optionalKey(Schema.Literals(["fence", "treat-as-complete"])),
+})
+
+/** The `wait-atc` operation with its timeout behaviour (a bare one takes the knob's). */
+export interface WaitAtcOp {
+  readonly op: "wait-atc"
+  readonly onTimeout: OnTimeout
+}
+
+/** A written `wait-atc` with the knob `atsInvalidationTimeout`'s behaviour when it names none. */
+export const waitAtcOp = (written: typeof WaitAtcInput.Type, policy: PolicyValues): WaitAtcOp => ({
+  op: "wait-atc",
+  onTimeout:
+    (opParams(written).onTimeout as OnTimeout | undefined) ??
+    (policy.atsInvalidationTimeout === "treat-as-complete" ? "treat-as-complete" : "fence"),
+})
+
+/**
+ * A procedure's wait for its ATS Invalidation Completions (tagged `itag`). Done when every one is
+ * in. Otherwise, when every function that still owes one cannot answer (hung or removed), the
+ * IOMMU's invalidation timeout fires (VT-d Invalidation Time-out Error, §6.5.2.10; SMMUv3
+ * CMD_SYNC timeout with ATC_INV; AMD COMPLETION_WAIT timeout): the IOMMU forgets the requests and,
+ * with `fence`, stops accepting those functions' ATS traffic; a device that answers within the time
+ * the specs give it never meets the timeout, so it fires only for a device that cannot answer.
+ * Returns the state and events to go on with, or why it still waits.
+ */
+export const awaitAtsCompletions = (
+  state: State,
+  itag: string,
+  onTimeout: OnTimeout,
+): { readonly state: State; readonly events: ReadonlyArray<Event> } | { readonly waiting: string } => {
+  const owing = state.functions.filter((fn) => atsAwaiting(fn.ats, itag))
+  if (owing.length === 0) return { state, events: [{ _tag: "AtsInvalidationWaitDone", pid: itag }] }
+  if (owing.some((fn) => fn.link === "up"))
+    return { waiting: `Invalidation Completion from ${owing.map((f) => f.rid).join(", ")}` }
+  const rids = owing.map((f) => f.rid)
+  const fence = onTimeout === "fence"
+  const functions = state.functions.map((fn) =>
+    rids.includes(fn.rid)
+      ? { ...fn, ats: { ...fn.ats, invalidations: fn.ats.invalidations.filter((i) => i.itag !== itag) } }
+      : fn,
+  )
+  const context = fence
+    ? state.iommu.context.map((e) => (e.kind === "translated" && rids.includes(e.rid) ? { ...e, ats: false } : e))
+    : state.iommu.context
+  return {
+    state: { ...state, functions, iommu: { ...state.iommu, context } },
+    events: [{ _tag: "AtsInvalidationTimedOut", pid: itag, rids, fenced: fence }],
+  }
+}

@@ -9,10 +9,19 @@ import type { PasidPriBits } from "../pcie/pasid-pri.ts"
 import type { IrteProcedure } from "./irte-programming.ts"
 import type { PasidEntryUpdate } from "./pasid-entry-update.ts"
 import type { PasidTeardown } from "./pasid-teardown.ts"
+import type { ReleaseProcedure } from "./release.ts"
+import type { ResetProcedure } from "./reset.ts"
 import type { UnmapProcedure } from "./unmap.ts"
 
 /** A host procedure in flight. */
-export type Procedure = UnmapProcedure | IrteProcedure | PasidTeardown | PasidEntryUpdate | GuestInvalidation
+export type Procedure =
+  | UnmapProcedure
+  | IrteProcedure
+  | PasidTeardown
+  | PasidEntryUpdate
+  | GuestInvalidation
+  | ReleaseProcedure
+  | ResetProcedure
 
 /**
  * vfio's emulated PASID/PRI capability of one VF: which features it shows as supported (those its

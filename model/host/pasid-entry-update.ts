@@ -15,7 +15,8 @@
  * - `invalidate-atc`: an ATS Invalidate Request with each of those PASIDs, whole range, so no
  *   translation the old flags allowed stays cached in the device (the flat IOTLB is tagged by the
  *   domain, whose translations did not change).
- * - `wait-atc`: every Invalidation Completion is in; needs an `invalidate-atc` before it.
+ * - `wait-atc { onTimeout }`: every Invalidation Completion is in, or the host's timeout fired for
+ *   a device that cannot answer (`ats-invalidation.ts`); needs an `invalidate-atc` before it.
  * - `complete-write`: the trapped config write returns to the guest, whose driver now believes
  *   the bit it wrote (`guests[].capWrites`). Exactly once.
  * Default: `write-entry → invalidate-atc → wait-atc → complete-write`.
@@ -31,9 +32,10 @@ import { putGuest, recordCapWrite } from "../guest/guest.ts"
 import type { Rid, VmId } from "../ids.ts"
 import { ok, waiting } from "../outcome.ts"
 import type { CapField } from "../pcie/pasid-pri.ts"
+import type { PolicyValues } from "../policy.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { countOps, opInput, opName, waitWithoutSend } from "../program.ts"
-import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
+import { awaitAtsCompletions, sendAtsInvalidations, WaitAtcInput, type WaitAtcOp, waitAtcOp } from "./ats-invalidation.ts"
 import { entryFlags } from "./vfio-pasid-cap.ts"
 import { putProcedure, removeProcedure } from "./host.ts"
 
@@ -41,19 +43,20 @@ import { putProcedure, removeProcedure } from "./host.ts"
 export const PasidUpdateOpInput = Schema.Union([
   opInput("write-entry", {}),
   opInput("invalidate-atc", {}),
-  opInput("wait-atc", {}),
+  WaitAtcInput,
   opInput("complete-write", {}),
 ]).annotate({
   message: "Expected a PASID entry update operation: write-entry, invalidate-atc, wait-atc, complete-write",
 })
 
 /** One update operation. */
-export type PasidUpdateOp = { readonly op: "write-entry" | "invalidate-atc" | "wait-atc" | "complete-write" }
+export type PasidUpdateOp = { readonly op: "write-entry" | "invalidate-atc" | "complete-write" } | WaitAtcOp
 
 /** An update operation as data. */
-export const pasidUpdateOp = (written: typeof PasidUpdateOpInput.Type): PasidUpdateOp => ({
-  op: opName(written) as PasidUpdateOp["op"],
-})
+export const pasidUpdateOp = (written: typeof PasidUpdateOpInput.Type, policy: PolicyValues): PasidUpdateOp =>
+  opName(written) === "wait-atc"
+    ? waitAtcOp(written as typeof WaitAtcInput.Type, policy)
+    : { op: opName(written) as "write-entry" | "invalidate-atc" | "complete-write" }
 
 /** Why an update program cannot run (one line), or `undefined`. */
 export const pasidUpdateProgramError = (ops: ReadonlyArray<PasidUpdateOp>): string | undefined => {
@@ -80,11 +83,11 @@ export interface PasidEntryUpdate {
 /** The pid of the update of `rid`'s entries: `"pasidcfg:01:00.1"`. */
 export const pasidEntryUpdatePid = (rid: Rid): string => `pasidcfg:${rid}`
 
-/** The default program. */
-export const PASID_UPDATE_PRESET: ReadonlyArray<PasidUpdateOp> = [
+/** The default program (its wait times out as the knob `atsInvalidationTimeout` says). */
+export const pasidUpdatePreset = (policy: PolicyValues): ReadonlyArray<PasidUpdateOp> => [
   { op: "write-entry" },
   { op: "invalidate-atc" },
-  { op: "wait-atc" },
+  waitAtcOp("wait-atc", policy),
   { op: "complete-write" },
 ]
 
@@ -145,10 +148,8 @@ export const advancePasidEntryUpdate = (ctx: StepContext, state: State, p: Pasid
       return done(sent.state, sent.events)
     }
     case "wait-atc": {
-      const pending = awaitedCompletions(state, p.pid)
-      return pending.length > 0
-        ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
-        : done(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
+      const r = awaitAtsCompletions(state, p.pid, next.onTimeout)
+      return "waiting" in r ? unchanged(state, waiting(r.waiting)) : done(r.state, r.events)
     }
     case "complete-write": {
       const guest = state.guests.find((g) => g.vm === p.vm)

@@ -12,7 +12,8 @@
  * - `invalidate-atc`: an ATS Invalidate Request with the PASID, whole range, to the function
  *   (`devtlb_invalidation_with_pasid`; PCIe Base 6.0 §10.3.1: an Invalidate Request with a PASID
  *   applies to the translations the device cached for that PASID).
- * - `wait-atc`: its Invalidation Completion is in; needs an `invalidate-atc` before it.
+ * - `wait-atc { onTimeout }`: its Invalidation Completion is in, or the host's timeout fired for a
+ *   device that cannot answer (`ats-invalidation.ts`); needs an `invalidate-atc` before it.
  * - `drain-prq`: drop the PASID's requests from the page request queue, discard the ones delivered
  *   to the guest and not answered, and answer every outstanding group of the PASID at the device
  *   with a failure response.
@@ -32,14 +33,14 @@ import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { countOps, opInput, opName, waitWithoutSend } from "../program.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
-import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
+import { awaitAtsCompletions, sendAtsInvalidations, WaitAtcInput, type WaitAtcOp, waitAtcOp } from "./ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 
 /** Schema of one teardown operation as a scenario writes it. */
 export const TeardownOpInput = Schema.Union([
   opInput("clear-entry", {}),
   opInput("invalidate-atc", {}),
-  opInput("wait-atc", {}),
+  WaitAtcInput,
   opInput("drain-prq", {}),
   opInput("free-pasid", {}),
 ]).annotate({
@@ -47,12 +48,13 @@ export const TeardownOpInput = Schema.Union([
 })
 
 /** One teardown operation. */
-export type TeardownOp = { readonly op: "clear-entry" | "invalidate-atc" | "wait-atc" | "drain-prq" | "free-pasid" }
+export type TeardownOp = { readonly op: "clear-entry" | "invalidate-atc" | "drain-prq" | "free-pasid" } | WaitAtcOp
 
 /** A teardown operation as data. */
-export const teardownOp = (written: typeof TeardownOpInput.Type): TeardownOp => ({
-  op: opName(written) as TeardownOp["op"],
-})
+export const teardownOp = (written: typeof TeardownOpInput.Type, policy: PolicyValues): TeardownOp =>
+  opName(written) === "wait-atc"
+    ? waitAtcOp(written as typeof WaitAtcInput.Type, policy)
+    : { op: opName(written) as "clear-entry" | "invalidate-atc" | "drain-prq" | "free-pasid" }
 
 /** Why a teardown program cannot run (one line), or `undefined`. */
 export const teardownProgramError = (ops: ReadonlyArray<TeardownOp>): string | undefined => {
@@ -67,7 +69,7 @@ export const teardownProgramError = (ops: ReadonlyArray<TeardownOp>): string | u
 export const teardownPreset = (policy: PolicyValues): ReadonlyArray<TeardownOp> => [
   { op: "clear-entry" },
   { op: "invalidate-atc" },
-  { op: "wait-atc" },
+  waitAtcOp("wait-atc", policy),
   ...(policy.priDrainOnTeardown === "drain" ? [{ op: "drain-prq" } as const] : []),
   { op: "free-pasid" },
 ]
@@ -128,10 +130,8 @@ export const advanceTeardown = (ctx: StepContext, state: State, p: PasidTeardown
       return done(sent.state, sent.events)
     }
     case "wait-atc": {
-      const pending = awaitedCompletions(state, p.pid)
-      return pending.length > 0
-        ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
-        : done(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
+      const r = awaitAtsCompletions(state, p.pid, next.onTimeout)
+      return "waiting" in r ? unchanged(state, waiting(r.waiting)) : done(r.state, r.events)
     }
     case "drain-prq": {
       const { prq, drained } = drainPasid(state.iommu.prq, p.rid, p.pasid)

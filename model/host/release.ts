@@ -1,69 +1,317 @@
 /**
- * A function leaving its owner (DESIGN.md §9, "shared mechanisms"): the one place that releases
- * everything the owner had through the function, used by every path a function leaves a VM on
- * (reassignment today; release to the host and reset in the lifecycle).
+ * A function leaving its owner (DESIGN.md §9, "shared mechanisms"; issue "device lifecycle"): vfio
+ * releasing a device from a VM, back to the host (`HostReleaseFunction`: vfio device close, or its
+ * remove path after a surprise removal) or on to another VM (`HostReassignFunction`), as one
+ * program that releases everything the owner had through the function. Device traffic (posted
+ * writes arriving, a hung device) interleaves between any two operations; the guest no longer sees
+ * the device (the VMM unplugged it before vfio closes it), so its commands naming it are refused.
+ * The scenario's `procedures.release` gives the program.
  *
- * What vfio and the IOMMU driver undo when a device leaves a VM (Linux `vfio_pci_core_close_device`
- * → `vfio_pci_core_disable`: `vfio_pci_set_irqs_ioctl(… VFIO_IRQ_SET_DATA_NONE …)` frees the IRQs and
- * so their IRTEs (`intel_irq_remapping_free` clears the IRTE and flushes the IEC), then
- * `pci_reset_function` (FLR, PCIe Base 6.0 §6.6.2); iommufd's detach tears the device's PASIDs
- * down and auto-responds its pending faults; `iommufd_vdevice_destroy` drops its vRID):
- * - its IRTEs (SID = the function's RID): cleared, with an IEC invalidation of each handle; an IRTE
- *   programming of one of its entries still in flight is abandoned;
- * - its PASID entries: cleared; their page requests drained (queued, delivered to a guest and not
- *   answered) and a PASID procedure in flight for it abandoned, since what it waited for is gone;
- * - the function itself is reset (FLR): MSI-X table entries back to unprogrammed (masked), ATC
- *   emptied, pending ATS Invalidate Requests discarded (the device will never complete them, and
- *   holds no translation they could be about), outstanding page request groups forgotten;
- * - its TDI is stopped (the TSM's STOP_INTERFACE: CONFIG_UNLOCKED, T=0) before the reset;
- * - under nesting, its nested attachments are detached (with their flush) and its vRID is removed
- *   from the old VM's virtual IOMMU (`vRidOnReassign: "remove"`) or kept (`"keep"`);
- * - vfio's emulated PASID/PRI capability of the function, and the old guest's driver state for it
- *   (its capability writes, its DMA API handles and the vIOMMU mappings they made), are gone with
- *   the device.
- * The context entry is the caller's: the new VM's domain, or none.
+ * Operations, in the order Linux runs them by default (`vfio_pci_core_close_device` →
+ * `vfio_pci_core_disable`: `pci_clear_master`, `vfio_pci_set_irqs_ioctl(… DATA_NONE …)`,
+ * `pci_try_reset_function` whose FLR first waits for pending transactions; then iommufd's unbind
+ * detaches the PASIDs with the auto-response of their pending faults and moves the device to a
+ * blocking domain; a reassignment then opens it for the next VM):
+ * - `clear-bme`: clear Bus Master Enable: the function sends no new request (a configuration
+ *   write: a locked TDI goes to ERROR).
+ * - `free-irtes`: disable MSI-X and free the IRQs: every IRTE whose SID is the function's RID is
+ *   cleared and its IEC entry invalidated (`intel_irq_remapping_free`); an IRTE programming of its
+ *   entries in flight is abandoned.
+ * - `wait-idle`: wait until no posted write of the function is in the fabric (the flush a read of
+ *   the function gives, PCIe Base 6.0 §2.4.1; `pcie_flr` waits for Transactions Pending first).
+ * - `reset`: Function Level Reset (PCIe Base 6.0 §6.6.2): the device's ATC is emptied, the ATS
+ *   Invalidate Requests it had not answered are discarded, its outstanding page request groups are
+ *   forgotten, its MSI-X table is masked; a TDI in CONFIG_LOCKED or RUN goes to ERROR (TDISP ECN
+ *   §11.2.6). Configuration is restored as vfio saved it; Bus Master Enable stays as it was.
+ * - `invalidate-atc`: ATS Invalidate Requests for every translation the function may cache
+ *   (without PASID, and with each PASID of the scenario), whole range; `wait-atc { onTimeout }`:
+ *   their completions, or the host's timeout (`ats-invalidation.ts`).
+ * - `unbind-pasids`: clear every PASID entry of the function (a PASID procedure of it in flight is
+ *   abandoned).
+ * - `drain-prq`: drop the function's page requests from the page request queue and those
+ *   delivered to a guest and not answered, and answer its outstanding groups with failure.
+ * - `detach { to: "blocking" | "host-identity" }`: the function leaves the VM: its context entry
+ *   is cleared (a blocking domain: Linux's blocked domain, iommufd's default on release) or becomes
+ *   pass-through (the host's identity domain, `iommu.passthrough=1`: XSA-302's deassigned device
+ *   that could still DMA into the host); its nested attachments are detached with their flush,
+ *   its vRID removed from the VM's virtual IOMMU (`vRidOnReassign`), vfio's emulated capability and
+ *   the old guest's driver state for it (capability writes, DMA handles and their vIOMMU mappings)
+ *   go, its TDI is stopped (CONFIG_UNLOCKED, T=0); the host owns it. Exactly once.
+ * - `attach`: for a reassignment, the next VM gets the function as a fresh assignment does (its
+ *   context entry, vRID, emulated capability; Bus Master Enable as its driver sets it); for a
+ *   release to the host, nothing. Exactly once, after `detach`.
+ *
+ * Presets of the knobs `releaseDomain` (the `detach` target), `releaseQuiesce` (`"wait-idle"` or
+ * `"none"`), `releaseIrtes` (`"free"` or `"keep"`) and `releasePageRequests` (`"drain"` or
+ * `"keep"`): `clear-bme → free-irtes → wait-idle → reset → unbind-pasids → drain-prq →
+ * detach(blocking) → attach` by default.
  *
  * @module
  */
+import { Schema } from "effect"
+import { defect } from "../defect.ts"
 import type { Event } from "../event.ts"
-import type { Rid, VmId } from "../ids.ts"
+import type { FunctionOwner, Rid, VmId } from "../ids.ts"
 import { invalidateIec, writeIrte } from "../iommu/interrupt-remapping.ts"
 import { domainOfVm } from "../iommu/iommu.ts"
-import { ok, rejected } from "../outcome.ts"
-import { atsReset } from "../pcie/ats.ts"
+import { ok, rejected, waiting } from "../outcome.ts"
+import { writeFunctionConfig } from "../pcie/config-write.ts"
+import { functionLevelReset } from "../pcie/flr.ts"
 import { functionIndex, updateFunction } from "../pcie/function.ts"
 import { detachAll } from "../nesting/stage1.ts"
 import { putVrids, viommuOf, vridOf } from "../nesting/nesting.ts"
+import type { PolicyValues } from "../policy.ts"
+import { countOps, opInput, opName, opParams, waitWithoutSend } from "../program.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import {
+  awaitAtsCompletions,
+  sendAtsInvalidations,
+  WaitAtcInput,
+  type WaitAtcOp,
+  waitAtcOp,
+} from "./ats-invalidation.ts"
+import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 import { attachFunction } from "./vfio.ts"
 
-/** What a release freed, for its event. */
-export interface Released {
-  readonly irtes: ReadonlyArray<number>
-  readonly pasids: ReadonlyArray<number>
-  readonly pageRequests: number
-  readonly atcEntries: number
-  readonly handles: number
-  /** The old VM's vRID entry left pointing at the function (`vRidOnReassign: "keep"`), if any. */
-  readonly staleVrid: Rid | undefined
+/** Schema of one release operation as a scenario writes it. */
+export const ReleaseOpInput = Schema.Union([
+  opInput("clear-bme", {}),
+  opInput("free-irtes", {}),
+  opInput("wait-idle", {}),
+  opInput("reset", {}),
+  opInput("invalidate-atc", {}),
+  WaitAtcInput,
+  opInput("unbind-pasids", {}),
+  opInput("drain-prq", {}),
+  opInput("detach", { to: Schema.optionalKey(Schema.Literals(["blocking", "host-identity"])) }),
+  opInput("attach", {}),
+]).annotate({
+  message:
+    "Expected a release operation: clear-bme, free-irtes, wait-idle, reset, invalidate-atc, wait-atc {onTimeout}, unbind-pasids, drain-prq, detach {to: blocking|host-identity}, attach",
+})
+
+/** One release operation with every parameter. */
+export type ReleaseOp =
+  | {
+      readonly op:
+        | "clear-bme"
+        | "free-irtes"
+        | "wait-idle"
+        | "reset"
+        | "invalidate-atc"
+        | "unbind-pasids"
+        | "drain-prq"
+        | "attach"
+    }
+  | WaitAtcOp
+  | { readonly op: "detach"; readonly to: "blocking" | "host-identity" }
+
+/** A release operation with its defaults filled in (`detach` to the knob `releaseDomain`'s target). */
+export const releaseOp = (written: typeof ReleaseOpInput.Type, policy: PolicyValues): ReleaseOp => {
+  switch (opName(written)) {
+    case "wait-atc":
+      return waitAtcOp(written as typeof WaitAtcInput.Type, policy)
+    case "detach":
+      return {
+        op: "detach",
+        to: (opParams(written).to as "blocking" | "host-identity" | undefined) ?? policy.releaseDomain,
+      }
+    default:
+      return { op: opName(written) as Exclude<ReleaseOp["op"], "wait-atc" | "detach"> }
+  }
 }
 
-/**
- * Releases everything the current owner of `rid` had through it (see the module doc) and leaves
- * the function host-owned with no context entry. Returns the new state, what was released and the
- * events; the state unchanged for an unknown RID or a host-owned function.
- */
-export const releaseFunction = (
+/** Why a release program cannot run (one line), or `undefined`. */
+export const releaseProgramError = (ops: ReadonlyArray<ReleaseOp>): string | undefined => {
+  if (countOps(ops, "detach") !== 1) return "must detach the function exactly once (one detach)"
+  if (countOps(ops, "attach") !== 1) return "must attach it to its next owner exactly once (one attach)"
+  if (ops.findIndex((o) => o.op === "attach") < ops.findIndex((o) => o.op === "detach"))
+    return "attach must come after detach"
+  const wait = waitWithoutSend(ops, "wait-atc", "invalidate-atc")
+  if (wait >= 0) return `[${wait}] wait-atc waits for ATS completions but no invalidate-atc comes before it`
+  return undefined
+}
+
+/** The release program of the knobs `releaseDomain`, `releaseQuiesce`, `releaseIrtes` and `releasePageRequests`. */
+export const releasePreset = (policy: PolicyValues): ReadonlyArray<ReleaseOp> => [
+  { op: "clear-bme" },
+  ...(policy.releaseIrtes === "free" ? [{ op: "free-irtes" } as const] : []),
+  ...(policy.releaseQuiesce === "wait-idle" ? [{ op: "wait-idle" } as const] : []),
+  { op: "reset" },
+  { op: "unbind-pasids" },
+  ...(policy.releasePageRequests === "drain" ? [{ op: "drain-prq" } as const] : []),
+  { op: "detach", to: policy.releaseDomain },
+  { op: "attach" },
+]
+
+/** A release in flight: from the VM that had the function to its next owner. */
+export interface ReleaseProcedure {
+  readonly _tag: "Release"
+  readonly pid: string
+  readonly rid: Rid
+  readonly from: VmId
+  readonly to: FunctionOwner
+  readonly pc: number
+}
+
+/** The pid of the release of `rid`: `"release:01:00.1"`. */
+export const releasePid = (rid: Rid): string => `release:${rid}`
+
+/** Whether a release of `rid` is in flight (the guest no longer sees the device). */
+export const releaseInFlight = (state: State, rid: Rid): boolean =>
+  procedureByPid(state.host, releasePid(rid)) !== undefined
+
+/** Starts a release of `rid` (a VF assigned to a VM) to `to`, running its first operation. */
+const startRelease = (ctx: StepContext, state: State, rid: Rid, to: FunctionOwner): StepResult => {
+  const fn = state.functions.find((f) => f.rid === rid)
+  if (fn === undefined || fn.kind !== "vf" || fn.owner === "host")
+    return unchanged(state, rejected(`${rid} is not a VF assigned to a VM`))
+  if (fn.owner === to) return unchanged(state, rejected(`${rid} is already ${to}'s`))
+  if (to !== "host" && domainOfVm(state.iommu, to) === undefined) return unchanged(state, rejected(`unknown VM ${to}`))
+  const pid = releasePid(rid)
+  if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
+  const p: ReleaseProcedure = { _tag: "Release", pid, rid, from: fn.owner, to, pc: 0 }
+  const started = advanceRelease(ctx, { ...state, host: putProcedure(state.host, p) }, p)
+  return { ...started, events: [{ _tag: "ReleaseStarted", rid, from: fn.owner, to }, ...started.events] }
+}
+
+/** `HostReleaseFunction { rid }`: vfio releases the VF to the host. */
+export const releaseFunction = (ctx: StepContext, state: State, rid: Rid): StepResult =>
+  startRelease(ctx, state, rid, "host")
+
+/** `HostReassignFunction { rid, vm }`: the VF leaves its VM for `vm`. */
+export const reassignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult =>
+  startRelease(ctx, state, rid, vm)
+
+/** The IRTEs validated against `rid` cleared with their IEC entries, and any programming of its entries abandoned. */
+const freeIrtes = (state: State, rid: Rid): { readonly state: State; readonly handles: ReadonlyArray<number> } => {
+  let ir = state.iommu.interrupts
+  const handles: Array<number> = []
+  ir.irt.forEach((e, handle) => {
+    if (e !== null && e.sid === rid) handles.push(handle)
+  })
+  for (const handle of handles) ir = invalidateIec(writeIrte(ir, handle, null), handle)
+  return {
+    state: {
+      ...state,
+      iommu: { ...state.iommu, interrupts: ir },
+      host: {
+        ...state.host,
+        procedures: state.host.procedures.filter((p) => !(p._tag === "ProgramIrte" && p.iface === rid)),
+      },
+    },
+    handles,
+  }
+}
+
+/** Runs the operation at `pc` of a release; the last one ends it. */
+export const advanceRelease = (ctx: StepContext, state: State, p: ReleaseProcedure): StepResult => {
+  const program = ctx.programs.release
+  const next = program[p.pc]
+  const done = (s: State, events: ReadonlyArray<Event>): StepResult => ({
+    state: {
+      ...s,
+      host: p.pc + 1 < program.length ? putProcedure(s.host, { ...p, pc: p.pc + 1 }) : removeProcedure(s.host, p.pid),
+    },
+    outcome: ok,
+    events,
+  })
+  const index = functionIndex(state.functions, p.rid)
+  const fn = state.functions[index]
+  if (next === undefined || fn === undefined) return defect(`${p.pid} has no operation at pc ${p.pc}`)
+  const present = fn.link !== "removed"
+  switch (next.op) {
+    case "clear-bme": {
+      if (!present || !fn.bme) return done(state, [])
+      const w = writeFunctionConfig(ctx, state, p.rid, (f) => ({ ...f, bme: false }))
+      return done(w.state, [{ _tag: "BmeWritten", rid: p.rid, enable: false }, ...w.events])
+    }
+    case "free-irtes": {
+      const freed = freeIrtes(state, p.rid)
+      const w = writeFunctionConfig(ctx, freed.state, p.rid, (f) =>
+        f.msix.every((m) => m === null) ? f : { ...f, msix: f.msix.map(() => null) },
+      )
+      return done(w.state, [{ _tag: "IrtesFreed", rid: p.rid, handles: freed.handles }, ...w.events])
+    }
+    case "wait-idle":
+      return fn.posted.length > 0
+        ? unchanged(state, waiting(`${p.rid} still has ${fn.posted.length} posted write(s) in flight`))
+        : done(state, [{ _tag: "FunctionIdle", rid: p.rid }])
+    case "reset": {
+      const r = functionLevelReset(state, p.rid)
+      return done(r.state, r.events)
+    }
+    case "invalidate-atc": {
+      const targets = [undefined, ...state.pasids].map((pasid) => ({ rid: p.rid, pasid }))
+      const sent = sendAtsInvalidations(ctx, state, targets, p.pid)
+      return done(sent.state, sent.events)
+    }
+    case "wait-atc": {
+      const r = awaitAtsCompletions(state, p.pid, next.onTimeout)
+      return "waiting" in r ? unchanged(state, waiting(r.waiting)) : done(r.state, r.events)
+    }
+    case "unbind-pasids": {
+      const pasids = state.iommu.pasids.filter((e) => e.rid === p.rid).map((e) => e.pasid)
+      return done(
+        {
+          ...state,
+          iommu: { ...state.iommu, pasids: state.iommu.pasids.filter((e) => e.rid !== p.rid) },
+          host: {
+            ...state.host,
+            procedures: state.host.procedures.filter(
+              (q) => !((q._tag === "PasidTeardown" || q._tag === "PasidEntryUpdate") && q.rid === p.rid),
+            ),
+          },
+        },
+        pasids.map((pasid) => ({ _tag: "PasidEntryCleared" as const, rid: p.rid, pasid })),
+      )
+    }
+    case "drain-prq": {
+      const prq = state.iommu.prq.filter((r) => r.rid !== p.rid)
+      const guests = state.guests.map((g) =>
+        g.faults.some((f) => f.rid === p.rid) ? { ...g, faults: g.faults.filter((f) => f.rid !== p.rid) } : g,
+      )
+      const delivered = state.guests.reduce((n, g) => n + g.faults.filter((f) => f.rid === p.rid).length, 0)
+      return done(
+        {
+          ...state,
+          guests,
+          functions: updateFunction(state.functions, index, (f) => ({ ...f, groups: [] })),
+          iommu: { ...state.iommu, prq },
+        },
+        [
+          {
+            _tag: "FunctionPageRequestsDrained",
+            rid: p.rid,
+            queued: state.iommu.prq.length - prq.length,
+            delivered,
+            answered: fn.groups.length,
+          },
+        ],
+      )
+    }
+    case "detach":
+      return done(...detach(ctx, state, p, next.to))
+    case "attach": {
+      if (p.to === "host") return done(state, [])
+      const a = attachFunction(ctx, state, p.rid, p.to)
+      const bme = present
+        ? updateFunction(a.state.functions, index, (f) => ({ ...f, bme: true }))
+        : a.state.functions
+      return done({ ...a.state, functions: bme }, a.events)
+    }
+  }
+}
+
+/** The `detach` operation: the function leaves its VM for the host (see the module doc). */
+const detach = (
   ctx: StepContext,
   state: State,
-  rid: Rid,
-): { readonly state: State; readonly released: Released | undefined; readonly events: ReadonlyArray<Event> } => {
-  const fn = state.functions[functionIndex(state.functions, rid)]
-  if (fn === undefined || fn.owner === "host") return { state, released: undefined, events: [] }
-  const from: VmId = fn.owner
-  const events: Array<Event> = []
-
-  // Nesting: detach (with the flush detach does), then the vRID.
+  p: ReleaseProcedure,
+  to: "blocking" | "host-identity",
+): [State, ReadonlyArray<Event>] => {
+  const from = p.from
+  const rid = p.rid
   let s = detachAll(state, rid)
   let staleVrid: Rid | undefined
   if (s.nesting !== undefined) {
@@ -79,99 +327,42 @@ export const releaseFunction = (
         ),
       }
   }
-
-  // Interrupts: the IRTEs validated against this RID, and any programming of its entries.
-  let ir = s.iommu.interrupts
-  const irtes: Array<number> = []
-  ir.irt.forEach((e, handle) => {
-    if (e !== null && e.sid === rid) irtes.push(handle)
-  })
-  for (const handle of irtes) ir = invalidateIec(writeIrte(ir, handle, null), handle)
-
-  // PASIDs: entries cleared, page requests drained, procedures about them abandoned.
-  const pasids = s.iommu.pasids.filter((e) => e.rid === rid).map((e) => e.pasid)
-  const prq = s.iommu.prq.filter((r) => r.rid !== rid)
-  const delivered = s.guests.reduce((n, g) => n + g.faults.filter((f) => f.rid === rid).length, 0)
-  const pageRequests = s.iommu.prq.length - prq.length + delivered
-  const procedures = s.host.procedures.filter(
-    (p) =>
-      !(p._tag === "ProgramIrte" && p.iface === rid) &&
-      !((p._tag === "PasidTeardown" || p._tag === "PasidEntryUpdate") && p.rid === rid),
-  )
-
-  // The old guest's driver state for the device.
   const guests = s.guests.map((g) => {
-    const faults = g.faults.filter((f) => f.rid !== rid)
-    if (g.vm !== from) return faults.length === g.faults.length ? g : { ...g, faults }
+    if (g.vm !== from) return g
     const dma = g.dma.find((d) => d.rid === rid)
     const viaViommu = new Set((dma?.handles ?? []).filter((h) => h.mode === 1).map((h) => h.iova))
     return {
       ...g,
-      faults,
       capWrites: g.capWrites.filter((w) => w.rid !== rid),
       dma: g.dma.filter((d) => d.rid !== rid),
       viommu: g.viommu.filter((m) => !viaViommu.has(m.iova)),
     }
   })
-  const handles = s.guests.find((g) => g.vm === from)?.dma.find((d) => d.rid === rid)?.handles.length ?? 0
-
-  // The function: TDI stopped, then FLR.
   const index = functionIndex(s.functions, rid)
-  const atcEntries = s.functions[index]?.ats.atc.length ?? 0
   const tdiState = s.functions[index]?.tdi?.state
-  if (tdiState !== undefined && tdiState !== "CONFIG_UNLOCKED")
-    events.push({ _tag: "TdiStateChanged", rid, from: tdiState, to: "CONFIG_UNLOCKED", by: "STOP_INTERFACE" })
-  const functions = updateFunction(s.functions, index, (f) => ({
-    ...f,
-    owner: "host",
-    ats: atsReset(f.ats.enabled),
-    msix: f.msix.map(() => null),
-    groups: [],
-    tdi: f.tdi === undefined ? undefined : { state: "CONFIG_UNLOCKED", locked: undefined, trust: 0 },
-  }))
-
-  const released: Released = { irtes, pasids, pageRequests, atcEntries, handles, staleVrid }
-  events.push({ _tag: "FunctionReleased", rid, from, ...released })
-  return {
-    state: {
+  const context = s.iommu.context.filter((e) => e.rid !== rid)
+  return [
+    {
       ...s,
-      functions,
       guests,
+      functions: updateFunction(s.functions, index, (f) => ({
+        ...f,
+        owner: "host",
+        tdi: f.tdi === undefined ? undefined : { state: "CONFIG_UNLOCKED", locked: undefined, trust: 0 },
+      })),
       iommu: {
         ...s.iommu,
-        context: s.iommu.context.filter((e) => e.rid !== rid),
-        pasids: s.iommu.pasids.filter((e) => e.rid !== rid),
-        prq,
-        interrupts: ir,
+        context: to === "blocking" ? context : [...context, { rid, kind: "pass-through" as const }].sort((a, b) =>
+          a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0,
+        ),
       },
-      host: { ...s.host, procedures, vcaps: s.host.vcaps.filter((v) => v.rid !== rid) },
+      host: { ...s.host, vcaps: s.host.vcaps.filter((v) => v.rid !== rid) },
     },
-    released,
-    events,
-  }
-}
-
-/**
- * `HostReassignFunction { rid, vm }`: a VF moves from its VM to `vm`: released from the old owner
- * ({@link releaseFunction}), then attached to `vm` as a fresh assignment does. Rejected unless
- * `rid` is a VF assigned to a VM other than `vm`.
- */
-export const reassignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult => {
-  const fn = state.functions.find((f) => f.rid === rid)
-  if (domainOfVm(state.iommu, vm) === undefined || fn === undefined)
-    return unchanged(state, rejected(`cannot reassign ${rid} to ${vm}`))
-  const from = fn.owner
-  if (fn.kind !== "vf" || from === "host" || from === vm)
-    return unchanged(state, rejected(`${rid} is not a VF assigned to another VM than ${vm}`))
-  const released = releaseFunction(ctx, state, rid)
-  const attached = attachFunction(ctx, released.state, rid, vm)
-  return {
-    state: attached.state,
-    outcome: ok,
-    events: [
-      ...released.events,
-      { _tag: "FunctionReassigned", rid, from, to: vm, staleVrid: released.released?.staleVrid },
-      ...attached.events,
+    [
+      ...(tdiState !== undefined && tdiState !== "CONFIG_UNLOCKED"
+        ? [{ _tag: "TdiStateChanged" as const, rid, from: tdiState, to: "CONFIG_UNLOCKED" as const, by: "STOP_INTERFACE" }]
+        : []),
+      { _tag: "FunctionDetached", rid, from, to, staleVrid },
     ],
-  }
+  ]
 }

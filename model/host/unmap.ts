@@ -16,8 +16,10 @@
  *   rule of `iommu/scope.ts`), or only to the RIDs whose context entry names the domain, without
  *   PASID (`context-users`: a driver that forgets the domain's PASID users); for the IOVA's page or
  *   the whole range. Defaults `domain-users`, `page`.
- * - `wait-atc`: wait until every Invalidate Request this unmap sent has its Invalidation
- *   Completion; needs an `invalidate-atc` before it.
+ * - `wait-atc { onTimeout: "fence" | "treat-as-complete" }`: wait until every Invalidate Request
+ *   this unmap sent has its Invalidation Completion, or, when a device cannot answer (hung or
+ *   removed), until the host's timeout: see `ats-invalidation.ts` (default: the knob
+ *   `atsInvalidationTimeout`'s); needs an `invalidate-atc` before it.
  * - `free-iova`: the IOVA may be mapped again (VFIO's IOVA range is free once the unmap returns;
  *   Linux's flush queue frees IOVAs early, issue "deferred flush"). Without it the IOVA is freed
  *   when the procedure ends.
@@ -55,7 +57,7 @@ import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { countOps, opInput, opName, opParams, waitWithoutSend } from "../program.ts"
 import { distinctTags, type Nesting, nestedIotlbInvalidate, tagOf } from "../nesting/nesting.ts"
-import { awaitedCompletions, sendAtsInvalidations } from "./ats-invalidation.ts"
+import { awaitAtsCompletions, sendAtsInvalidations, WaitAtcInput, type WaitAtcOp, waitAtcOp } from "./ats-invalidation.ts"
 import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
@@ -68,7 +70,7 @@ export const UnmapOpInput = Schema.Union([
     targets: Schema.optionalKey(Schema.Literals(["domain-users", "context-users"])),
     range: Schema.optionalKey(Schema.Literals(["page", "all"])),
   }),
-  opInput("wait-atc", {}),
+  WaitAtcInput,
   opInput("free-iova", {}),
   opInput("free-page", {}),
 ]).annotate({
@@ -85,14 +87,16 @@ export type UnmapOp =
       readonly targets: "domain-users" | "context-users"
       readonly range: "page" | "all"
     }
-  | { readonly op: "wait-atc" }
+  | WaitAtcOp
   | { readonly op: "free-iova" }
   | { readonly op: "free-page" }
 
 /** An unmap operation with its defaults filled in. */
-export const unmapOp = (written: typeof UnmapOpInput.Type): UnmapOp => {
+export const unmapOp = (written: typeof UnmapOpInput.Type, policy: PolicyValues): UnmapOp => {
   const p = opParams(written)
   switch (opName(written)) {
+    case "wait-atc":
+      return waitAtcOp(written as typeof WaitAtcInput.Type, policy)
     case "invalidate-iotlb":
       return { op: "invalidate-iotlb", scope: (p.scope as "page" | "domain" | undefined) ?? "page" }
     case "invalidate-atc":
@@ -102,7 +106,7 @@ export const unmapOp = (written: typeof UnmapOpInput.Type): UnmapOp => {
         range: (p.range as "page" | "all" | undefined) ?? "page",
       }
     default:
-      return { op: opName(written) as "clear-pte" | "wait-atc" | "free-iova" | "free-page" }
+      return { op: opName(written) as "clear-pte" | "free-iova" | "free-page" }
   }
 }
 
@@ -119,7 +123,7 @@ export const unmapProgramError = (ops: ReadonlyArray<UnmapOp>): string | undefin
 export const unmapPreset = (policy: PolicyValues): ReadonlyArray<UnmapOp> => {
   const atc: ReadonlyArray<UnmapOp> =
     policy.atcInvalidation === "on"
-      ? [{ op: "invalidate-atc", targets: "domain-users", range: "page" }, { op: "wait-atc" }]
+      ? [{ op: "invalidate-atc", targets: "domain-users", range: "page" }, waitAtcOp("wait-atc", policy)]
       : []
   const iotlb: UnmapOp = { op: "invalidate-iotlb", scope: "page" }
   return policy.invalidationOrder === "iotlb-then-atc"
@@ -253,10 +257,8 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
       return done(sent.state, sent.events)
     }
     case "wait-atc": {
-      const pending = awaitedCompletions(state, p.pid)
-      return pending.length > 0
-        ? unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
-        : done(state, [{ _tag: "AtsInvalidationWaitDone", pid: p.pid }])
+      const r = awaitAtsCompletions(state, p.pid, next.onTimeout)
+      return "waiting" in r ? unchanged(state, waiting(r.waiting)) : done(r.state, r.events)
     }
     case "free-iova":
       return done(state, [{ _tag: "IovaFreed", vm: p.vm, iova: p.iova }], { ...p, iovaFreed: true })

@@ -50,7 +50,14 @@ import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { opInput, opName, opParams } from "../program.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
-import { type AtsTarget, awaitedCompletions, sendAtsInvalidations } from "../host/ats-invalidation.ts"
+import {
+  type AtsTarget,
+  awaitAtsCompletions,
+  sendAtsInvalidations,
+  WaitAtcInput,
+  type WaitAtcOp,
+  waitAtcOp,
+} from "../host/ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "../host/host.ts"
 import { nestedIotlbInvalidate, pridOf, putStage1Table, stage1Table } from "./nesting.ts"
 import type { AtcTarget, NestingContext } from "./vendor-nesting.ts"
@@ -75,7 +82,7 @@ export const GuestQueueProgramInput = Schema.Struct({
     ),
   ),
   wait: Schema.optionalKey(
-    Schema.Array(opInput("wait-atc", {}).annotate({ message: "Expected a guest wait descriptor operation: wait-atc" })),
+    Schema.Array(WaitAtcInput.annotate({ message: "Expected a guest wait descriptor operation: wait-atc {onTimeout}" })),
   ),
 })
 
@@ -86,7 +93,7 @@ export interface GuestQueueProgram {
     | { readonly op: "synthesize-atc"; readonly targets: "every-table" | "one-table" }
   >
   readonly atc: ReadonlyArray<{ readonly op: "forward-atc"; readonly vrid: "translated" | "untranslated" }>
-  readonly wait: ReadonlyArray<{ readonly op: "wait-atc" }>
+  readonly wait: ReadonlyArray<WaitAtcOp>
 }
 
 /** The guest-queue program of the knobs, with the scenario's lists (any given) in place of the preset's. */
@@ -107,7 +114,7 @@ export const guestQueueProgram = (
         : under === "forward-untranslated"
           ? [{ op: "forward-atc", vrid: "untranslated" }]
           : [],
-    wait: [{ op: "wait-atc" }],
+    wait: [waitAtcOp("wait-atc", policy)],
   }
   return {
     iotlb:
@@ -124,7 +131,7 @@ export const guestQueueProgram = (
         op: "forward-atc" as const,
         vrid: (opParams(o).vrid as "translated" | "untranslated" | undefined) ?? "translated",
       })) ?? preset.atc,
-    wait: written?.wait?.map(() => ({ op: "wait-atc" as const })) ?? preset.wait,
+    wait: written?.wait?.map((o) => waitAtcOp(o, policy)) ?? preset.wait,
   }
 }
 
@@ -341,12 +348,18 @@ export const advanceGuestInvalidation = (ctx: StepContext, state: State, p: Gues
     }
   }
   if (head._tag === "Wait") {
-    const pending = ctx.programs.guestQueue.wait.length === 0 ? [] : awaitedCompletions(state, p.pid)
-    if (pending.length > 0) return unchanged(state, waiting(`Invalidation Completion from ${pending.join(", ")}`))
+    let current = state
+    const events: Array<Event> = []
+    for (const o of ctx.programs.guestQueue.wait) {
+      const r = awaitAtsCompletions(current, p.pid, o.onTimeout)
+      if ("waiting" in r) return unchanged(state, waiting(r.waiting))
+      current = r.state
+      events.push(...r.events.filter((e) => e._tag !== "AtsInvalidationWaitDone"))
+    }
     return {
-      state: leave(state, 1),
+      state: leave(current, 1),
       outcome: ok,
-      events: [{ _tag: "GuestInvalidationDone", pid: p.pid, unmap: head.unmap }],
+      events: [...events, { _tag: "GuestInvalidationDone", pid: p.pid, unmap: head.unmap }],
     }
   }
   let current = state

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FunctionOwner, Rid } from "../ids.ts"
+import type { FunctionOwner, Iova, Rid } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import type { AtsState } from "./ats.ts"
 import type { Tdi } from "../tdisp/tdi.ts"
@@ -36,7 +36,31 @@ export interface PcieFunction {
   readonly groups: ReadonlyArray<OutstandingGroup>
   /** The TDI of a TDISP-capable function, with the device's trust mode. */
   readonly tdi: Tdi | undefined
+  /**
+   * Memory writes the function has posted that have not reached the root complex yet, oldest
+   * first (at most `POSTED_DEPTH`): a posted request needs no completion (PCIe Base 6.0 §2.4), so
+   * the function cannot recall it, a reset does not stop it, and it is translated with whatever
+   * the IOMMU's tables say when it arrives.
+   */
+  readonly posted: ReadonlyArray<PostedWrite>
+  /**
+   * The function's state on the link: `up`; `hung` (it stopped answering ATS Invalidate Requests,
+   * and may still issue requests); `removed` (surprise removal: it issues and answers nothing).
+   */
+  readonly link: "up" | "hung" | "removed"
 }
+
+/** A posted memory write in the fabric: where it goes and whose request it was when issued. */
+export interface PostedWrite {
+  readonly iova: Iova
+  /** The PASID it carries, if any. */
+  readonly pasid: number | undefined
+  /** The owner of the function when it issued the write (a history variable for the properties). */
+  readonly issuedUnder: FunctionOwner
+}
+
+/** Most posted writes a function has in the fabric at once. */
+export const POSTED_DEPTH = 1
 
 /** Index of the function with `rid` in a RID-sorted array, or -1. */
 export const functionIndex = (functions: ReadonlyArray<PcieFunction>, rid: Rid): number =>
