@@ -70,6 +70,8 @@ export interface Violation extends Finding {
   readonly firstFoundMs: number
   /** Whether the trace fast-check found was a swarm trace (a subset of command kinds). */
   readonly swarm: boolean
+  /** Whether it was a progress-biased trace (one choice in three moves a procedure on). */
+  readonly progress: boolean
   /** fast-check seed and counterexample path of the pass that found it. */
   readonly seed: number
   readonly path: string
@@ -88,22 +90,41 @@ export interface SearchResult {
   readonly violations: ReadonlyArray<Violation>
 }
 
+/** The kinds that move a procedure on: its next operation, a device's Invalidation Completion. */
+const PROGRESS_KINDS: ReadonlySet<string> = new Set(["HostAdvance", "DeviceCompleteAtsInvalidation"])
+
 /**
  * Picks a command among `enabled(state)` with a choice: first a command kind (tag) uniformly among
  * the kinds enabled, then a command of that kind. Choosing kinds first keeps rare kinds (advancing
  * a procedure, completing an invalidation) as likely as the many device requests, which is what
- * ordering bugs need. Pure and deterministic: the same choice in the same state picks the same command.
+ * ordering bugs need. With `progress`, one choice in three goes to a kind that moves a procedure
+ * on, when one is enabled: a procedure of eight operations (a release) then completes within the
+ * trace while other commands still interleave between any two of its steps. Pure and
+ * deterministic: the same choice in the same state picks the same command.
  */
-export const pickCommand = (options: ReadonlyArray<Command>, choice: number, swarm?: Swarm): Command | undefined => {
+export const pickCommand = (
+  options: ReadonlyArray<Command>,
+  choice: number,
+  swarm?: Swarm,
+  progress?: boolean,
+): Command | undefined => {
   if (options.length === 0) return undefined
   let kinds = [...new Set(options.map((o) => o._tag))]
   if (swarm !== undefined) {
     const kept = kinds.filter((k) => swarm.has(k))
     if (kept.length > 0) kinds = kept
   }
-  const kind = kinds[choice % kinds.length]
+  let c = choice
+  if (progress === true) {
+    const moving = kinds.filter((k) => PROGRESS_KINDS.has(k))
+    if (moving.length > 0) {
+      if (c % 3 === 0) kinds = moving
+      c = Math.floor(c / 3)
+    }
+  }
+  const kind = kinds[c % kinds.length]
   const ofKind = options.filter((o) => o._tag === kind)
-  return ofKind[Math.floor(choice / kinds.length) % ofKind.length]
+  return ofKind[Math.floor(c / kinds.length) % ofKind.length]
 }
 
 /**
@@ -134,11 +155,20 @@ const SWARM_WORDS = Math.ceil(COMMAND_KINDS.length / KINDS_PER_WORD)
 
 /** A `NextCommand` that interprets choices against `enabled(state)` (see {@link pickCommand}). */
 export const fromChoices =
-  (choices: ReadonlyArray<number>, swarm?: Swarm): NextCommand =>
+  (choices: ReadonlyArray<number>, swarm?: Swarm, progress?: boolean): NextCommand =>
   (state, i) => {
     const choice = choices[i]
-    return choice === undefined ? undefined : pickCommand(enabled(state), choice, swarm)
+    return choice === undefined ? undefined : pickCommand(enabled(state), choice, swarm, progress)
   }
+
+/**
+ * A trace's mode from its `mode` number: every kind or a swarm (bit 0), with or without the
+ * progress bias (bit 1), so a quarter of the traces are of each of the four modes.
+ */
+export const traceMode = (mode: number): { readonly swarm: boolean; readonly progress: boolean } => ({
+  swarm: mode % 2 === 1,
+  progress: Math.floor(mode / 2) % 2 === 1,
+})
 
 /** Runs one trace synchronously under the scenario's services. */
 const runSync = (
@@ -167,7 +197,7 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       }),
     ),
   })
-  /** Half the traces use every kind, half a swarm. */
+  /** A quarter of the traces in each mode: every kind or a swarm, with or without the progress bias. */
   const next = ({
     swarm,
     mask,
@@ -176,7 +206,10 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
     readonly swarm: number
     readonly mask: ReadonlyArray<number>
     readonly choices: ReadonlyArray<number>
-  }) => fromChoices(choices, swarm % 2 === 0 ? undefined : swarmOf(mask))
+  }) => {
+    const mode = traceMode(swarm)
+    return fromChoices(choices, mode.swarm ? swarmOf(mask) : undefined, mode.progress)
+  }
   const violations: Array<Violation> = []
   const firstSeen = new Map<string, number>()
   let runs = 0
@@ -234,7 +267,8 @@ export const search = (scenario: Scenario, options: SearchOptions): SearchResult
       fastCheckLength: found.commands.length,
       oneMinimal: isOneMinimal(final.commands, fails),
       firstFoundMs: firstSeen.get(finding.property) ?? 0,
-      swarm: generated.swarm % 2 === 1,
+      swarm: traceMode(generated.swarm).swarm,
+      progress: traceMode(generated.swarm).progress,
       seed: details.seed,
       path: details.counterexamplePath ?? "",
     })

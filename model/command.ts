@@ -266,7 +266,8 @@ export const formatCommand = (command: Command): string =>
     .with({ _tag: "GuestResetFunction" }, (c) => `GuestResetFunction(vm=${c.vm}, rid=${c.rid})`)
     .with(
       { _tag: "DevicePostWrite" },
-      (c) => `DevicePostWrite(rid=${c.rid}${c.pasid === undefined ? "" : `, pasid=${c.pasid}`}, iova=${formatIova(c.iova)})`,
+      (c) =>
+        `DevicePostWrite(rid=${c.rid}${c.pasid === undefined ? "" : `, pasid=${c.pasid}`}, iova=${formatIova(c.iova)})`,
     )
     .with({ _tag: "DeviceWriteArrives" }, (c) => `DeviceWriteArrives(rid=${c.rid})`)
     .with({ _tag: "DeviceHang" }, (c) => `DeviceHang(rid=${c.rid})`)

@@ -175,16 +175,15 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   for (const fn of state.functions) {
     if (fn.kind !== "vf") continue
     if (fn.owner === "host") {
-      if (fn.link !== "removed") for (const d of domains) out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
+      if (fn.link !== "removed")
+        for (const d of domains) out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
       continue
     }
-    if (releaseInFlight(state, fn.rid)) continue
+    if (releaseInFlight(state, fn.rid) || procedureByPid(state.host, resetPid(fn.rid)) !== undefined) continue
     out.push({ _tag: "HostReleaseFunction", rid: fn.rid })
     if (fn.link !== "removed") {
-      for (const d of domains)
-        if (fn.owner !== d.vm) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
-      if (procedureByPid(state.host, resetPid(fn.rid)) === undefined)
-        out.push({ _tag: "GuestResetFunction", vm: fn.owner, rid: fn.rid })
+      for (const d of domains) if (fn.owner !== d.vm) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
+      out.push({ _tag: "GuestResetFunction", vm: fn.owner, rid: fn.rid })
     }
   }
   for (const sub of state.subdevices)

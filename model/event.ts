@@ -443,7 +443,10 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     )
     .with({ _tag: "VridAssigned" }, (e) => `${e.vm}'s virtual IOMMU: vRID ${e.vrid} -> ${e.rid}`)
     .with({ _tag: "ReleaseStarted" }, (e) => `vfio releases ${e.rid} from ${e.from} (next owner: ${e.to})`)
-    .with({ _tag: "IrtesFreed" }, (e) => `${e.rid}'s IRQs freed: IRTEs [${e.handles.join(", ")}] cleared, IEC invalidated`)
+    .with(
+      { _tag: "IrtesFreed" },
+      (e) => `${e.rid}'s IRQs freed: IRTEs [${e.handles.join(", ")}] cleared, IEC invalidated`,
+    )
     .with({ _tag: "FunctionIdle" }, (e) => `${e.rid} has no posted write in flight`)
     .with(
       { _tag: "FunctionReset" },
@@ -452,7 +455,8 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     )
     .with(
       { _tag: "FunctionPageRequestsDrained" },
-      (e) => `${e.rid}'s page requests drained: ${e.queued} queued, ${e.delivered} delivered, ${e.answered} groups answered`,
+      (e) =>
+        `${e.rid}'s page requests drained: ${e.queued} queued, ${e.delivered} delivered, ${e.answered} groups answered`,
     )
     .with(
       { _tag: "FunctionDetached" },
@@ -507,7 +511,8 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     )
     .with(
       { _tag: "VfCapWriteCompleted" },
-      (e) => `${e.vm}'s write of ${e.rid} virtual ${e.field}=${e.value ? 1 : 0} completed (enforced on every PASID entry)`,
+      (e) =>
+        `${e.vm}'s write of ${e.rid} virtual ${e.field}=${e.value ? 1 : 0} completed (enforced on every PASID entry)`,
     )
     .with({ _tag: "PfCapWritten" }, (e) => `PF driver wrote ${e.rid} ${e.field}=${e.value ? 1 : 0}`)
     .with({ _tag: "PasidEntryCleared" }, (e) => `PASID entry ${e.rid} PASID ${e.pasid} cleared`)

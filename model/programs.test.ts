@@ -21,7 +21,13 @@ const error = (text: string): string => {
 describe("a scenario's procedures", () => {
   it("absent, take the knobs' presets; given, replace them", () => {
     const preset = resolvePrograms(resolvePolicy(base.policy), undefined)
-    expect(preset.unmap.map((o) => o.op)).toEqual(["clear-pte", "invalidate-iotlb", "invalidate-atc", "wait-atc", "free-page"])
+    expect(preset.unmap.map((o) => o.op)).toEqual([
+      "clear-pte",
+      "invalidate-iotlb",
+      "invalidate-atc",
+      "wait-atc",
+      "free-page",
+    ])
     const own: ProceduresInput = { unmap: ["clear-pte", { op: "invalidate-iotlb", scope: "domain" }, "free-page"] }
     expect(resolvePrograms(resolvePolicy({}), own).unmap).toEqual([
       { op: "clear-pte" },

@@ -25,13 +25,7 @@
  * @module
  */
 import { Context, Schema } from "effect"
-import {
-  type IrteOp,
-  IrteOpInput,
-  IRTE_PRESET,
-  irteOp,
-  irteProgramError,
-} from "./host/irte-programming.ts"
+import { type IrteOp, IrteOpInput, IRTE_PRESET, irteOp, irteProgramError } from "./host/irte-programming.ts"
 import {
   type PasidUpdateOp,
   PasidUpdateOpInput,
@@ -49,11 +43,7 @@ import {
 import { type ReleaseOp, ReleaseOpInput, releaseOp, releasePreset, releaseProgramError } from "./host/release.ts"
 import { RESET_PRESET, type ResetOp, ResetOpInput, resetOp, resetProgramError } from "./host/reset.ts"
 import { type UnmapOp, UnmapOpInput, unmapOp, unmapPreset, unmapProgramError } from "./host/unmap.ts"
-import {
-  type GuestQueueProgram,
-  GuestQueueProgramInput,
-  guestQueueProgram,
-} from "./nesting/guest-invalidation.ts"
+import { type GuestQueueProgram, GuestQueueProgramInput, guestQueueProgram } from "./nesting/guest-invalidation.ts"
 import type { Procedure } from "./host/host.ts"
 import { type PolicyInput, type PolicyValues, resolvePolicy } from "./policy.ts"
 import { formatOp, formatProgram, type Op } from "./program.ts"

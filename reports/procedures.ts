@@ -42,7 +42,10 @@ export const programsUsed = (
 }
 
 /** After each step, where each procedure in flight stands (one line each). */
-export const positionsAfter = (scenario: Scenario, steps: ReadonlyArray<StepRecord>): ReadonlyArray<ReadonlyArray<string>> => {
+export const positionsAfter = (
+  scenario: Scenario,
+  steps: ReadonlyArray<StepRecord>,
+): ReadonlyArray<ReadonlyArray<string>> => {
   const programs = programsOf(scenario)
   return steps.map((s) => s.after.host.procedures.map((p) => describePosition(programs, p)))
 }

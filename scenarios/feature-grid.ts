@@ -74,9 +74,7 @@ export interface GridPoint {
 
 /** The named levels of a row. */
 export const pointOf = (row: Row): GridPoint =>
-  Object.fromEntries(
-    GRID_FACTORS.map((f, i) => [f.name, f.levels[row[i] as number]]),
-  ) as unknown as GridPoint
+  Object.fromEntries(GRID_FACTORS.map((f, i) => [f.name, f.levels[row[i] as number]])) as unknown as GridPoint
 
 /** Whether a row is a meaningful scenario (see the module doc's constraints). */
 export const validRow = (row: Row): boolean => {
@@ -120,7 +118,9 @@ export const gridScenario = (p: GridPoint): Scenario => {
   const functions = [
     { rid: "01:00.0", kind: "pf" as const, ats: false, ...(p.pasidPri ? { pasidPri: true } : {}) },
     ...vfs,
-    ...(p.mdevs ? [{ rid: "02:00.0", kind: "pf" as const, ats: false, bme: false, hostContext: "pass-through" as const }] : []),
+    ...(p.mdevs
+      ? [{ rid: "02:00.0", kind: "pf" as const, ats: false, bme: false, hostContext: "pass-through" as const }]
+      : []),
   ]
   const subdevices = [
     ...(p.adis

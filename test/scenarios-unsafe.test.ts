@@ -39,6 +39,10 @@ const safeSibling: Readonly<Record<string, string | PolicyInput>> = {
   "nested-shared-pdid": "nested-amd-forwarded-atc",
   "nested-stale-vrid-after-reassign": "nested-smmuv3-forwarded-atc",
   "program-unmap-free-before-flush": "sriov-ats-strict",
+  "lifecycle-release-keeps-irtes": { releaseIrtes: "free" },
+  "lifecycle-ats-timeout-treat-as-complete": { atsInvalidationTimeout: "fence-then-free" },
+  "lifecycle-reassign-no-quiesce": { releaseQuiesce: "wait-idle" },
+  "lifecycle-release-host-identity": { releaseDomain: "blocking" },
 }
 
 describe.each(unsafe.map((s) => [s.id, s] as const))("unsafe scenario %s", (id, s) => {

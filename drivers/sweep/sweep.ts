@@ -58,7 +58,9 @@ export const sweepRows = (mode: SweepMode): ReadonlyArray<Row> => {
 }
 
 /** The scenarios of a mode, in row order. */
-export const sweepScenarios = (mode: SweepMode): ReadonlyArray<{ readonly point: GridPoint; readonly scenario: Scenario }> =>
+export const sweepScenarios = (
+  mode: SweepMode,
+): ReadonlyArray<{ readonly point: GridPoint; readonly scenario: Scenario }> =>
   sweepRows(mode).map((row) => {
     const point = pointOf(row)
     return { point, scenario: gridScenario(point) }

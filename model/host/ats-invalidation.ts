@@ -58,7 +58,6 @@ export const sendAtsInvalidations = (
   return { state: events.length === 0 ? state : { ...state, functions }, events }
 }
 
-
 /**
  * What a procedure's wait for ATS Invalidation Completions does when a device never answers:
  * `fence` (the IOMMU stops accepting the device's ATS traffic before the procedure goes on: its

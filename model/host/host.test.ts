@@ -41,7 +41,8 @@ describe("VFIO actions", () => {
 
 describe("the unmap procedure", () => {
   it("takes the program the knobs preset", () => {
-    const names = (policy: Partial<typeof defaultPolicy>) => unmapPreset({ ...defaultPolicy, ...policy }).map((o) => o.op)
+    const names = (policy: Partial<typeof defaultPolicy>) =>
+      unmapPreset({ ...defaultPolicy, ...policy }).map((o) => o.op)
     expect(names({ invalidationOrder: "iotlb-then-atc", atcInvalidation: "on" })).toEqual([
       "clear-pte",
       "invalidate-iotlb",

@@ -158,9 +158,10 @@ export const advanceIrteProgramming = (ctx: StepContext, state: State, p: IrtePr
         svt: ctx.policy.sidValidation,
         pasid: ctx.policy.interruptPasid === "tagged" ? r.pasid : undefined,
       }
-      return done({ ...state, iommu: { ...state.iommu, interrupts: writeIrte(state.iommu.interrupts, p.handle, irte) } }, [
-        { _tag: "IrteWritten", handle: p.handle, irte },
-      ])
+      return done(
+        { ...state, iommu: { ...state.iommu, interrupts: writeIrte(state.iommu.interrupts, p.handle, irte) } },
+        [{ _tag: "IrteWritten", handle: p.handle, irte }],
+      )
     }
     case "invalidate-iec": {
       const ir = state.iommu.interrupts

@@ -35,7 +35,13 @@ import type { CapField } from "../pcie/pasid-pri.ts"
 import type { PolicyValues } from "../policy.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { countOps, opInput, opName, waitWithoutSend } from "../program.ts"
-import { awaitAtsCompletions, sendAtsInvalidations, WaitAtcInput, type WaitAtcOp, waitAtcOp } from "./ats-invalidation.ts"
+import {
+  awaitAtsCompletions,
+  sendAtsInvalidations,
+  WaitAtcInput,
+  type WaitAtcOp,
+  waitAtcOp,
+} from "./ats-invalidation.ts"
 import { entryFlags } from "./vfio-pasid-cap.ts"
 import { putProcedure, removeProcedure } from "./host.ts"
 
@@ -133,10 +139,9 @@ export const advancePasidEntryUpdate = (ctx: StepContext, state: State, p: Pasid
                 a.rid === p.rid && a.pasid !== 0 ? { ...a, ...flags } : a,
               ),
             }
-      return done(
-        { ...state, iommu: { ...state.iommu, pasids }, ...(nesting === undefined ? {} : { nesting }) },
-        [{ _tag: "PasidFlagsWritten", rid: p.rid, pasids: pasidsOf(state, p.rid), ...flags }],
-      )
+      return done({ ...state, iommu: { ...state.iommu, pasids }, ...(nesting === undefined ? {} : { nesting }) }, [
+        { _tag: "PasidFlagsWritten", rid: p.rid, pasids: pasidsOf(state, p.rid), ...flags },
+      ])
     }
     case "invalidate-atc": {
       const sent = sendAtsInvalidations(

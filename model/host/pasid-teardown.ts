@@ -33,7 +33,13 @@ import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { countOps, opInput, opName, waitWithoutSend } from "../program.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
-import { awaitAtsCompletions, sendAtsInvalidations, WaitAtcInput, type WaitAtcOp, waitAtcOp } from "./ats-invalidation.ts"
+import {
+  awaitAtsCompletions,
+  sendAtsInvalidations,
+  WaitAtcInput,
+  type WaitAtcOp,
+  waitAtcOp,
+} from "./ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 
 /** Schema of one teardown operation as a scenario writes it. */
@@ -122,9 +128,10 @@ export const advanceTeardown = (ctx: StepContext, state: State, p: PasidTeardown
   if (next === undefined) return defect(`${p.pid} has no operation at pc ${p.pc}`)
   switch (next.op) {
     case "clear-entry":
-      return done({ ...state, iommu: { ...state.iommu, pasids: clearPasidEntry(state.iommu.pasids, p.rid, p.pasid) } }, [
-        { _tag: "PasidEntryCleared", rid: p.rid, pasid: p.pasid },
-      ])
+      return done(
+        { ...state, iommu: { ...state.iommu, pasids: clearPasidEntry(state.iommu.pasids, p.rid, p.pasid) } },
+        [{ _tag: "PasidEntryCleared", rid: p.rid, pasid: p.pasid }],
+      )
     case "invalidate-atc": {
       const sent = sendAtsInvalidations(ctx, state, [{ rid: p.rid, pasid: p.pasid }], p.pid)
       return done(sent.state, sent.events)

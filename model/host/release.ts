@@ -5,6 +5,8 @@
  * program that releases everything the owner had through the function. Device traffic (posted
  * writes arriving, a hung device) interleaves between any two operations; the guest no longer sees
  * the device (the VMM unplugged it before vfio closes it), so its commands naming it are refused.
+ * vfio serializes a device's reset and its release (both under the device set lock, and a file is
+ * not closed while an ioctl on it runs): a release waits while a reset of the function is in flight.
  * The scenario's `procedures.release` gives the program.
  *
  * Operations, in the order Linux runs them by default (`vfio_pci_core_close_device` →
@@ -71,6 +73,7 @@ import {
   waitAtcOp,
 } from "./ats-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
+import { resetPid } from "./reset.ts"
 import { attachFunction } from "./vfio.ts"
 
 /** Schema of one release operation as a scenario writes it. */
@@ -170,6 +173,8 @@ const startRelease = (ctx: StepContext, state: State, rid: Rid, to: FunctionOwne
   if (to !== "host" && domainOfVm(state.iommu, to) === undefined) return unchanged(state, rejected(`unknown VM ${to}`))
   const pid = releasePid(rid)
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
+  if (procedureByPid(state.host, resetPid(rid)) !== undefined)
+    return unchanged(state, waiting(`vfio is resetting ${rid}: its close waits for the device set lock`))
   const p: ReleaseProcedure = { _tag: "Release", pid, rid, from: fn.owner, to, pc: 0 }
   const started = advanceRelease(ctx, { ...state, host: putProcedure(state.host, p) }, p)
   return { ...started, events: [{ _tag: "ReleaseStarted", rid, from: fn.owner, to }, ...started.events] }
@@ -295,9 +300,7 @@ export const advanceRelease = (ctx: StepContext, state: State, p: ReleaseProcedu
     case "attach": {
       if (p.to === "host") return done(state, [])
       const a = attachFunction(ctx, state, p.rid, p.to)
-      const bme = present
-        ? updateFunction(a.state.functions, index, (f) => ({ ...f, bme: true }))
-        : a.state.functions
+      const bme = present ? updateFunction(a.state.functions, index, (f) => ({ ...f, bme: true })) : a.state.functions
       return done({ ...a.state, functions: bme }, a.events)
     }
   }
@@ -352,15 +355,26 @@ const detach = (
       })),
       iommu: {
         ...s.iommu,
-        context: to === "blocking" ? context : [...context, { rid, kind: "pass-through" as const }].sort((a, b) =>
-          a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0,
-        ),
+        context:
+          to === "blocking"
+            ? context
+            : [...context, { rid, kind: "pass-through" as const }].sort((a, b) =>
+                a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0,
+              ),
       },
       host: { ...s.host, vcaps: s.host.vcaps.filter((v) => v.rid !== rid) },
     },
     [
       ...(tdiState !== undefined && tdiState !== "CONFIG_UNLOCKED"
-        ? [{ _tag: "TdiStateChanged" as const, rid, from: tdiState, to: "CONFIG_UNLOCKED" as const, by: "STOP_INTERFACE" }]
+        ? [
+            {
+              _tag: "TdiStateChanged" as const,
+              rid,
+              from: tdiState,
+              to: "CONFIG_UNLOCKED" as const,
+              by: "STOP_INTERFACE",
+            },
+          ]
         : []),
       { _tag: "FunctionDetached", rid, from, to, staleVrid },
     ],

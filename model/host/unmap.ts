@@ -57,7 +57,13 @@ import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
 import { countOps, opInput, opName, opParams, waitWithoutSend } from "../program.ts"
 import { distinctTags, type Nesting, nestedIotlbInvalidate, tagOf } from "../nesting/nesting.ts"
-import { awaitAtsCompletions, sendAtsInvalidations, WaitAtcInput, type WaitAtcOp, waitAtcOp } from "./ats-invalidation.ts"
+import {
+  awaitAtsCompletions,
+  sendAtsInvalidations,
+  WaitAtcInput,
+  type WaitAtcOp,
+  waitAtcOp,
+} from "./ats-invalidation.ts"
 import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
@@ -165,7 +171,17 @@ export const startUnmap = (ctx: StepContext, state: State, vm: VmId, iova: Iova)
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
   const page = walk(domain, iova)
   if (page === undefined) return unchanged(state, rejected(`${formatIova(iova)} is not mapped in ${vm}'s domain`))
-  const procedure: UnmapProcedure = { _tag: "Unmap", pid, vm, did: domain.did, iova, page, pc: 0, iovaFreed: false, pageFreed: false }
+  const procedure: UnmapProcedure = {
+    _tag: "Unmap",
+    pid,
+    vm,
+    did: domain.did,
+    iova,
+    page,
+    pc: 0,
+    iovaFreed: false,
+    pageFreed: false,
+  }
   return advanceUnmap(ctx, { ...state, host: putProcedure(state.host, procedure) }, procedure)
 }
 

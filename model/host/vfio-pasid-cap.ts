@@ -77,7 +77,11 @@ export const guestWriteVfCap = (
   if (guest === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
   const believing: State = { ...state, guests: putGuest(state.guests, recordCapWrite(guest, rid, field, value)) }
   if (mode === "mirror-readonly")
-    return { state: believing, outcome: ok, events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "dropped" }] }
+    return {
+      state: believing,
+      outcome: ok,
+      events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "dropped" }],
+    }
   const bits: PasidPriBits = { ...(vcap?.bits ?? CAPS_RESET), [field]: value }
   const updated: VirtualCap = { rid, supported: vcap?.supported ?? CAPS_RESET, bits }
   const vcaps = state.host.vcaps.map((v) => (v.rid === rid ? updated : v))
@@ -96,7 +100,11 @@ export const guestWriteVfCap = (
     value,
     pc: 0,
   }
-  const started = advancePasidEntryUpdate(ctx, { ...state, host: putProcedure({ ...state.host, vcaps }, update) }, update)
+  const started = advancePasidEntryUpdate(
+    ctx,
+    { ...state, host: putProcedure({ ...state.host, vcaps }, update) },
+    update,
+  )
   return {
     ...started,
     events: [{ _tag: "VfCapWritten", vm, rid, field, value, effect: "enforced" }, ...started.events],

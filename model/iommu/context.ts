@@ -50,4 +50,3 @@ export const contextDid = (table: ContextTable, rid: Rid): Did | undefined => {
 /** Installs (or replaces) the context entry of `rid`. */
 export const setContext = (table: ContextTable, entry: ContextEntry): ContextTable =>
   [...table.filter((e) => e.rid !== entry.rid), entry].sort((a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0))
-

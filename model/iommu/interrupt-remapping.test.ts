@@ -1,11 +1,5 @@
 import { describe, expect, it } from "vitest"
-import {
-  decodeInterrupt,
-  type InterruptRemapping,
-  invalidateIec,
-  type Irte,
-  writeIrte,
-} from "./interrupt-remapping.ts"
+import { decodeInterrupt, type InterruptRemapping, invalidateIec, type Irte, writeIrte } from "./interrupt-remapping.ts"
 
 const irte: Irte = { dest: "vm2", vector: 0, sid: "01:00.2", svt: "full", pasid: undefined }
 const ir: InterruptRemapping = writeIrte({ irt: [null, null], iec: [] }, 0, irte)
@@ -72,5 +66,4 @@ describe("interrupt remapping (VT-d 4.x ch. 5)", () => {
       decodeInterrupt(invalidateIec(moved, 0), true, { _tag: "Remappable", handle: 0 }, "01:00.2", undefined).decoded,
     ).toMatchObject({ dest: "vm1" })
   })
-
 })

@@ -103,7 +103,6 @@ export const invalidateIec = (ir: InterruptRemapping, handle: number): Interrupt
   iec: ir.iec.filter((e) => e.handle !== handle),
 })
 
-
 /** Writes (or clears, with `null`) the IRTE of a handle. */
 export const writeIrte = (ir: InterruptRemapping, handle: number, irte: Irte | null): InterruptRemapping => ({
   ...ir,

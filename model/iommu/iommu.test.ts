@@ -21,7 +21,9 @@ describe("context entries (VT-d §9.3)", () => {
   it("give the DID of an attached RID and nothing for a blocked one", () => {
     expect(contextDid(iommu.context, "01:00.1")).toBe(1)
     expect(contextDid(iommu.context, "01:00.2")).toBeUndefined()
-    expect(contextDid(setContext(iommu.context, { rid: "01:00.2", kind: "translated", did: 2, ats: true }), "01:00.2")).toBe(2)
+    expect(
+      contextDid(setContext(iommu.context, { rid: "01:00.2", kind: "translated", did: 2, ats: true }), "01:00.2"),
+    ).toBe(2)
   })
 })
 

@@ -30,7 +30,9 @@ export const domainUsers = (
   iommu: { readonly context: ContextTable; readonly pasids: PasidTable },
   did: Did,
 ): ReadonlyArray<DomainUser> => [
-  ...iommu.context.filter((e) => e.kind === "translated" && e.did === did).map((e) => ({ rid: e.rid, pasid: undefined })),
+  ...iommu.context
+    .filter((e) => e.kind === "translated" && e.did === did)
+    .map((e) => ({ rid: e.rid, pasid: undefined })),
   ...iommu.pasids.filter((e) => e.did === did).map((e) => ({ rid: e.rid, pasid: e.pasid })),
 ]
 

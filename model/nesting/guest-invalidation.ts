@@ -70,7 +70,8 @@ export const GuestQueueProgramInput = Schema.Struct({
         opInput("invalidate-iotlb", {}),
         opInput("synthesize-atc", { targets: Schema.optionalKey(Schema.Literals(["every-table", "one-table"])) }),
       ]).annotate({
-        message: "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
+        message:
+          "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
       }),
     ),
   ),
@@ -82,7 +83,9 @@ export const GuestQueueProgramInput = Schema.Struct({
     ),
   ),
   wait: Schema.optionalKey(
-    Schema.Array(WaitAtcInput.annotate({ message: "Expected a guest wait descriptor operation: wait-atc {onTimeout}" })),
+    Schema.Array(
+      WaitAtcInput.annotate({ message: "Expected a guest wait descriptor operation: wait-atc {onTimeout}" }),
+    ),
   ),
 })
 

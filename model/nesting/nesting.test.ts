@@ -108,10 +108,9 @@ describe("translation of the guest's invalidations", () => {
   })
 
   it("the knob amdAtcSynthesis presets the guest-queue program's synthesis targets", () => {
-    expect(guestQueueProgram({ ...defaultPolicy, atcInvalidationUnderNesting: "synthesize" }, undefined).iotlb).toEqual([
-      { op: "invalidate-iotlb" },
-      { op: "synthesize-atc", targets: "every-table" },
-    ])
+    expect(guestQueueProgram({ ...defaultPolicy, atcInvalidationUnderNesting: "synthesize" }, undefined).iotlb).toEqual(
+      [{ op: "invalidate-iotlb" }, { op: "synthesize-atc", targets: "every-table" }],
+    )
     expect(
       guestQueueProgram(
         { ...defaultPolicy, atcInvalidationUnderNesting: "synthesize", amdAtcSynthesis: "single-gcr3-table" },

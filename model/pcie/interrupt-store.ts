@@ -34,5 +34,8 @@ export const writeInterruptEntry = (
   const ims = put((state.subdevices[subIndex] as State["subdevices"][number]).ims)
   return ims === undefined
     ? undefined
-    : { state: { ...state, subdevices: state.subdevices.map((d, i) => (i === subIndex ? { ...d, ims } : d)) }, events: [] }
+    : {
+        state: { ...state, subdevices: state.subdevices.map((d, i) => (i === subIndex ? { ...d, ims } : d)) },
+        events: [],
+      }
 }

@@ -69,8 +69,14 @@ describe("the VF's virtual PASID/PRI capability", () => {
       exec,
     ]).last
     expect(on?.events.at(-1)).toMatchObject({ _tag: "DmaCompleted", access: "execute", pasid: 1 })
-    const off = stepsIn(enforced, [assign, map, ...writeEnforced("pasidEnable", true), bind, write("exec", false), exec])
-      .last
+    const off = stepsIn(enforced, [
+      assign,
+      map,
+      ...writeEnforced("pasidEnable", true),
+      bind,
+      write("exec", false),
+      exec,
+    ]).last
     expect(off?.outcome).toEqual({ _tag: "Faulted", reason: "PASID 1 entry has Execute Requests Enable clear" })
   })
 

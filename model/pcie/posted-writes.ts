@@ -36,7 +36,10 @@ export const postWrite = (state: State, rid: Rid, iova: Iova, pasid?: number): S
   if (refused !== undefined) return refused
   const write = { iova, pasid, issuedUnder: fn.owner }
   return {
-    state: { ...state, functions: updateFunction(state.functions, index, (f) => ({ ...f, posted: [...f.posted, write] })) },
+    state: {
+      ...state,
+      functions: updateFunction(state.functions, index, (f) => ({ ...f, posted: [...f.posted, write] })),
+    },
     outcome: ok,
     events: [{ _tag: "WritePosted", rid, ...(pasid === undefined ? {} : { pasid }), iova, issuedUnder: fn.owner }],
   }
@@ -60,7 +63,15 @@ export const writeArrives = (state: State, rid: Rid): StepResult => {
       state: landed,
       outcome: faulted(reason),
       events: [
-        { _tag: "DmaFaulted", rid, ...pasidField, access: "write", iova: write.iova, reason, issuedUnder: write.issuedUnder },
+        {
+          _tag: "DmaFaulted",
+          rid,
+          ...pasidField,
+          access: "write",
+          iova: write.iova,
+          reason,
+          issuedUnder: write.issuedUnder,
+        },
       ],
     }
   }
