@@ -137,7 +137,8 @@ const namedFunction = (state: State, command: Command) => {
 
 /**
  * Why the platform refuses `command` whatever its handler would do, or `undefined`: a guest no
- * longer sees a function vfio is releasing (the VMM unplugged it first); a removed function sends
+ * longer sees a function vfio is releasing (the VMM unplugged it first), and the host cannot assign
+ * it anew before the release ends (vfio still holds the device); a removed function sends
  * nothing (its posted writes already in the fabric still arrive); a hung one answers no ATS
  * Invalidate Request.
  */
@@ -146,6 +147,8 @@ const refusal = (state: State, command: Command): string | undefined => {
   if (fn === undefined) return undefined
   if (command._tag.startsWith("Guest") && releaseInFlight(state, fn.rid))
     return `${fn.rid} is being released: the guest no longer sees it`
+  if (command._tag === "HostAssignFunction" && releaseInFlight(state, fn.rid))
+    return `${fn.rid} is being released: vfio holds it until its release ends`
   if (command._tag.startsWith("Device") && command._tag !== "DeviceWriteArrives" && fn.link === "removed")
     return `${fn.rid} has been removed`
   if (command._tag === "DeviceCompleteAtsInvalidation" && fn.link === "hung")
