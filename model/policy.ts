@@ -81,8 +81,6 @@
  *   vfio does when the device leaves the VM) or leaves them (`"keep"`: the old VM's IRTEs still
  *   validate the RID, so the next owner's device can raise the old VM's interrupts; issue 13's first
  *   finding).
- * - `releasePageRequests`: whether the release drains the function's page requests (`"drain"`, as
- *   iommufd auto-responds a detached device's pending faults) or leaves them queued (`"keep"`).
  *
  * @module
  */
@@ -117,7 +115,6 @@ export const PolicySchema = Schema.Struct({
   releaseDomain: Schema.optionalKey(Schema.Literals(["blocking", "host-identity"])),
   releaseQuiesce: Schema.optionalKey(Schema.Literals(["wait-idle", "none"])),
   releaseIrtes: Schema.optionalKey(Schema.Literals(["free", "keep"])),
-  releasePageRequests: Schema.optionalKey(Schema.Literals(["drain", "keep"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -151,7 +148,6 @@ export const defaultPolicy: PolicyValues = {
   releaseDomain: "blocking",
   releaseQuiesce: "wait-idle",
   releaseIrtes: "free",
-  releasePageRequests: "drain",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

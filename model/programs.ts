@@ -80,7 +80,7 @@ const PRESETTING: Readonly<Record<keyof ProceduresInput, ReadonlyArray<keyof Pol
   "pasid-teardown": ["priDrainOnTeardown"],
   "pasid-update": [],
   "guest-queue": ["atcInvalidationUnderNesting", "amdAtcSynthesis"],
-  release: ["releaseDomain", "releaseQuiesce", "releaseIrtes", "releasePageRequests"],
+  release: ["releaseDomain", "releaseQuiesce", "releaseIrtes"],
   reset: [],
 }
 
