@@ -13,7 +13,7 @@ import { Argument, Command, Flag } from "effect/cli"
 import { type CounterexampleFile, decodeCounterexample } from "../counterexamples/counterexample-file.ts"
 import { replay } from "../drivers/replay.ts"
 import { renderReplay, replayDocument } from "../reports/replay-report.ts"
-import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { ExitCode, exitWith, UsageError } from "./exit-codes.ts"
 
 /** Reads and decodes a counterexample file; any problem is a one-line `UsageError`. */
 export const readCounterexample = (path: string): Effect.Effect<CounterexampleFile, UsageError> =>

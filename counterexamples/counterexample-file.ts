@@ -18,10 +18,10 @@
  *
  * @module
  */
-import { Exit, Schema } from "effect"
+import { Schema } from "effect"
 import { Command } from "../model/command.ts"
 import { propertyIds } from "../properties/catalogue.ts"
-import { schemaErrorLine } from "../reports/schema-error.ts"
+import { jsonDecoder } from "../reports/decode-json.ts"
 import { Scenario } from "../scenarios/scenario.ts"
 
 /** The format version this iovcheck writes and reads. */
@@ -55,7 +55,7 @@ export const CounterexampleFile = Schema.Struct({
 /** A decoded counterexample file. */
 export type CounterexampleFile = typeof CounterexampleFile.Type
 
-const decode = Schema.decodeUnknownExit(Schema.fromJsonString(CounterexampleFile))
+const decode = jsonDecoder(CounterexampleFile)
 
 /**
  * Decodes the text of a counterexample file. Returns the file, or a one-line message naming what
@@ -66,9 +66,8 @@ export const decodeCounterexample = (
 ):
   | { readonly _tag: "Ok"; readonly file: CounterexampleFile }
   | { readonly _tag: "Error"; readonly message: string } => {
-  const exit = decode(text)
-  if (Exit.isSuccess(exit)) return { _tag: "Ok", file: exit.value }
-  return { _tag: "Error", message: schemaErrorLine(exit.cause) }
+  const decoded = decode(text)
+  return decoded._tag === "Ok" ? { _tag: "Ok", file: decoded.value } : decoded
 }
 
 /** Encodes a counterexample as pretty JSON text. */

@@ -7,8 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Exit, Schema } from "effect"
-import { schemaErrorLine } from "../reports/schema-error.ts"
+import { jsonDecoder } from "../reports/decode-json.ts"
 import { Scenario } from "./scenario.ts"
 
 /** A scenario that could not be loaded: one line naming the file and what is wrong. */
@@ -27,13 +26,16 @@ export const packageRoot: string = (() => {
   return dir
 })()
 
-const decodeScenario = Schema.decodeUnknownExit(Schema.fromJsonString(Scenario))
+const decodeScenario = jsonDecoder(Scenario)
 
-/** Decodes a scenario from JSON text; `origin` names the file in the error. Throws `ScenarioError`. */
+/**
+ * Decodes a scenario from JSON text, strictly (an unknown key at any level is an error); `origin`
+ * names the file in the error. Throws `ScenarioError`.
+ */
 export const parseScenario = (text: string, origin: string): Scenario => {
-  const exit = decodeScenario(text)
-  if (Exit.isSuccess(exit)) return exit.value
-  throw new ScenarioError(`${origin}: ${schemaErrorLine(exit.cause)}`)
+  const decoded = decodeScenario(text)
+  if (decoded._tag === "Ok") return decoded.value
+  throw new ScenarioError(`${origin}: ${decoded.message}`)
 }
 
 /** Every catalogue scenario, sorted by id. Throws `ScenarioError` for a damaged catalogue file. */
