@@ -148,6 +148,9 @@ export const exploreCommand = Command.make(
       }),
     ),
 ).pipe(
+  Command.withShortDescription(
+    "Breadth-first search to a depth bound: shortest counterexamples, or none up to depth K",
+  ),
   Command.withDescription(
     `Breadth-first search to a depth bound: shortest counterexamples, or none up to depth K; writes OUT/<scenario>/<property>.json and OUT/summary.json (default OUT: ${EXPLORE_DEFAULTS.out}). Exit 0 every result as expected, 1 otherwise, 2 bad usage or input, 130/143 interrupted (what was completed is reported and written)`,
   ),

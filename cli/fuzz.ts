@@ -367,6 +367,7 @@ export const fuzzCommand = Command.make(
       }),
     ),
 ).pipe(
+  Command.withShortDescription("Time-budgeted random search on every core, sharded, with a corpus"),
   Command.withDescription(
     `Time-budgeted random search on every core, sharded, with a corpus; writes OUT/findings/ and OUT/summary.json (default OUT: ${FUZZ_DEFAULTS.out}). Exit 0 no unexpected finding, 1 an unexpected finding, a corpus regression or a worker crash, 2 bad usage or input; interrupted (SIGINT/SIGTERM): the summary is written and the exit code follows the same rules`,
   ),

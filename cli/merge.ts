@@ -176,6 +176,7 @@ export const mergeCommand = Command.make(
       yield* exitWith(bad ? ExitCode.finding : ExitCode.ok)
     }),
 ).pipe(
+  Command.withShortDescription("Merge the fuzz outputs of several shards into one deduplicated set of findings"),
   Command.withDescription(
     `Merge the fuzz outputs of the shards of one run into one deduplicated set of findings and one summary (default OUT: ${MERGE_DEFAULTS.out}). Exit 0 nothing unexpected, 1 an unexpected finding, a regression or a crash in any shard, 2 bad input (a folder that is not a fuzz output, shards of different counts)`,
   ),

@@ -72,6 +72,7 @@ export const reportCommand = Command.make(
       yield* exitWith(ExitCode.ok)
     }),
 ).pipe(
+  Command.withShortDescription("Render counterexample files as Markdown, self-contained HTML or JUnit XML"),
   Command.withDescription(
     `Render counterexample files as Markdown, self-contained HTML or JUnit XML (each file a failed test case with its trace) into OUT (default ${REPORT_DEFAULTS.out}). Exit 0, or 2 when a file cannot be used or OUT cannot be written`,
   ),

@@ -3,7 +3,7 @@
  * "bad input" errors: a damaged or foreign file gets one line naming what is wrong, never a stack
  * trace and never a silently ignored field.
  *
- * - JSON syntax: `line 3, column 2: expected a property name in double quotes` (the position of the
+ * - JSON syntax: `not valid JSON: line 3, column 2: expected a property name in double quotes` (the position of the
  *   first error, found by `jsonc-parser` in strict JSON mode); a file that starts with a UTF-8 byte
  *   order mark gets a line that says so.
  * - Schema: every object is strict (`onExcessProperty: "error"`), so a misspelt key at any level
@@ -54,22 +54,26 @@ export const parseJsonText = (text: string): Decoded<unknown> => {
   if (text.charCodeAt(0) === 0xfeff)
     return {
       _tag: "Error",
-      message: "line 1, column 1: the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM",
+      message:
+        "not valid JSON: line 1, column 1: the file starts with a UTF-8 byte order mark (BOM); save it as UTF-8 without BOM",
     }
   try {
     return { _tag: "Ok", value: JSON.parse(text) as unknown }
   } catch (e) {
-    if (text.trim().length === 0) return { _tag: "Error", message: "the file is empty (expected a JSON object)" }
+    if (text.trim().length === 0) return { _tag: "Error", message: "not valid JSON: the file is empty" }
     const errors: Array<jsonc.ParseError> = []
     jsonc.parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false })
     const first = errors[0]
     if (first === undefined) return { _tag: "Error", message: `not valid JSON (${(e as Error).message})` }
     const code = jsonc.printParseErrorCode(first.error)
     const found = first.length > 0 ? ` ${JSON.stringify(text.slice(first.offset, first.offset + first.length))}` : ""
-    return {
-      _tag: "Error",
-      message: `${lineColumn(text, first.offset)}: ${PARSE_ERRORS[code] ?? code}${code === "InvalidSymbol" ? found : ""}`,
-    }
+    const cutShort =
+      first.offset >= text.trimEnd().length ||
+      (code === "UnexpectedEndOfString" && !text.slice(first.offset).includes("\n"))
+    const what = cutShort
+      ? "unexpected end of file (is it cut short?)"
+      : `${PARSE_ERRORS[code] ?? code}${code === "InvalidSymbol" ? found : ""}`
+    return { _tag: "Error", message: `not valid JSON: ${lineColumn(text, first.offset)}: ${what}` }
   }
 }
 
@@ -181,15 +185,30 @@ export const schemaErrorLine = (cause: Cause.Cause<unknown>, input: unknown): st
  */
 export const jsonDecoder = <S extends Schema.Decoder<unknown>>(
   schema: S,
-  options: { readonly excessProperties: "error" | "ignore" } = { excessProperties: "error" },
+  options: DecodeOptions = { excessProperties: "error" },
 ): ((text: string) => Decoded<S["Type"]>) => {
-  const decode = Schema.decodeUnknownExit(schema, { onExcessProperty: options.excessProperties })
+  const decode = valueDecoder(schema, options)
   return (text) => {
     const parsed = parseJsonText(text)
-    if (parsed._tag === "Error") return parsed
-    const exit = decode(parsed.value)
+    return parsed._tag === "Error" ? parsed : decode(parsed.value)
+  }
+}
+
+/** Whether unknown keys are an error (the default) or ignored. */
+export interface DecodeOptions {
+  readonly excessProperties: "error" | "ignore"
+}
+
+/** The Schema half of `jsonDecoder`: decodes an already parsed JSON value. */
+export const valueDecoder = <S extends Schema.Decoder<unknown>>(
+  schema: S,
+  options: DecodeOptions = { excessProperties: "error" },
+): ((value: unknown) => Decoded<S["Type"]>) => {
+  const decode = Schema.decodeUnknownExit(schema, { onExcessProperty: options.excessProperties })
+  return (value) => {
+    const exit = decode(value)
     return Exit.isSuccess(exit)
       ? { _tag: "Ok", value: exit.value }
-      : { _tag: "Error", message: schemaErrorLine(exit.cause, parsed.value) }
+      : { _tag: "Error", message: schemaErrorLine(exit.cause, value) }
   }
 }
