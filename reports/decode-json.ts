@@ -162,8 +162,12 @@ const issueLines = (
       return issue.issues.flatMap((i) => issueLines(i, path, input))
     case "AnyOf": {
       const tags = unionTags(issue.ast)
-      if (tags !== undefined) return [[formatPath(path), tagMessage(at(input, path), tags)]]
-      break
+      if (tags === undefined) break
+      const tag = at(input, [...path, "_tag"])
+      // A known tag: the member of that tag failed; say why.
+      if (typeof tag === "string" && tags.includes(tag) && issue.issues.length > 0)
+        return issue.issues.flatMap((i) => issueLines(i, path, input))
+      return [[formatPath(path), tagMessage(at(input, path), tags)]]
     }
   }
   return foldDefault(defaultFormat(issue)).map(([p, m]) => [formatPath(path) + p, m] as const)
