@@ -237,8 +237,12 @@ const corruptions: ReadonlyArray<readonly [string, string, ReadonlyArray<string>
       ],
       [
         "vector out of range",
-        command(0, { _tag: "GuestRequestInterrupt", vm: "vm1", iface: "01:00.1", entry: 0, vector: 9 }),
-        '["commands"][0]',
+        command(0, {
+          _tag: "DeviceWriteMsiWindow",
+          iface: "01:00.1",
+          message: { _tag: "Compatibility", dest: "vm1", vector: 9 },
+        }),
+        '["message"]["vector"]: DeviceWriteMsiWindow: vector 9 is out of range',
       ],
       [
         "host PASID outside the topology",
