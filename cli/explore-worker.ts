@@ -29,8 +29,9 @@ export const runExploration = (input: ExploreWorkerInput, post: (m: ExploreWorke
   const flag = new Int32Array(input.stop)
   const shouldStop = () => Atomics.load(flag, 0) !== 0
   try {
-    for (const scenario of input.scenarios) {
-      if (shouldStop()) break
+    for (const [i, scenario] of input.scenarios.entries()) {
+      // The first scenario always reports (up to depth 0 if stopped at once); the rest are skipped.
+      if (i > 0 && shouldStop()) break
       post({ _tag: "Report", report: exploreScenario(scenario, { ...input, shouldStop }) })
     }
   } catch (e) {
