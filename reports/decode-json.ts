@@ -7,8 +7,9 @@
  *   first error, found by `jsonc-parser` in strict JSON mode); a file that starts with a UTF-8 byte
  *   order mark gets a line that says so.
  * - Schema: every object is strict (`onExcessProperty: "error"`), so a misspelt key at any level
- *   (`"atcInvalidaton"` in `policy`, `"pasdi"` in a command) is an error, not a default. Issues are
- *   folded to one line each (`at ["commands"][3]["iova"]: Expected an integer`), joined by "; ".
+ *   (`"atcInvalidaton"` in `policy`, `"pasdi"` in a command) is an error, not a default: `at
+ *   ["policy"]["atcInvalidaton"]: unknown key "atcInvalidaton" (nearest: atcInvalidation, …)`.
+ *   Issues are folded to one line each (`at ["commands"][3]["iova"]: Expected number`), joined by "; ".
  * - A tagged union (the commands, interrupt messages) that matches no member: `unknown _tag
  *   "HostAsignFunction" (nearest: HostAssignFunction, HostAssignSubdevice)`, or `missing "_tag"`,
  *   instead of the list of every member.
@@ -160,6 +161,14 @@ const issueLines = (
       return issueLines(issue.issue, [...path, ...issue.path], input)
     case "Composite":
       return issue.issues.flatMap((i) => issueLines(i, path, input))
+    case "UnexpectedKey": {
+      // The key is the last step of the path; the schema of the object holding it knows the others.
+      const key = path[path.length - 1]
+      const holder = issue.ast._tag === "Objects" ? issue.ast.propertySignatures.map((p) => String(p.name)) : []
+      const known = holder.filter((k) => k !== "_tag")
+      const hint = known.length > 0 && typeof key === "string" ? ` (nearest: ${nearest(key, known).join(", ")})` : ""
+      return [[formatPath(path), `unknown key ${JSON.stringify(String(key))}${hint}`]]
+    }
     case "AnyOf": {
       const tags = unionTags(issue.ast)
       if (tags === undefined) break

@@ -86,7 +86,7 @@ const corruptions: ReadonlyArray<readonly [string, string, ReadonlyArray<string>
       [
         "misspelt policy knob",
         (s: Json & { policy: Json }) => (s.policy.atcInvalidaton = "skip"),
-        '["policy"]["atcInvalidaton"]',
+        '["policy"]["atcInvalidaton"]: unknown key "atcInvalidaton" (nearest: atcInvalidation',
       ],
       ["unknown top-level key", (s: Json) => (s.expectd = "safe"), '["expectd"]'],
       ["unknown topology key", (s: Json & { topology: Json }) => (s.topology.vfs = 2), '["topology"]["vfs"]'],
