@@ -5,8 +5,9 @@
  * per input.
  *
  * Bad usage (unknown flag, bad value) and bad input (unknown scenario, damaged file, unusable
- * output folder) print one line and exit 2; an unexpected exception prints one line and exits 70;
- * never a stack trace. See `exit-codes.ts` for every code.
+ * output folder, a file system error while writing) print one line and exit 2; any other
+ * unexpected exception prints one line and exits 70; never a stack trace. See `exit-codes.ts` for
+ * every code.
  *
  * @module
  */
@@ -59,6 +60,9 @@ const oneLinePresenter = CliOutput.layerPresenter({
       : CliOutput.defaultPresenter.present(event),
 })
 
+const isSystemError = (u: unknown): boolean =>
+  u instanceof Error && typeof (u as NodeJS.ErrnoException).code === "string" && "syscall" in u
+
 const firstLine = (u: unknown): string => (u instanceof Error ? u.message : String(u)).split("\n")[0] ?? ""
 
 /**
@@ -76,8 +80,14 @@ export const runCli = (
     ),
     // effect/cli's own parse errors, already presented in one line.
     Effect.catch(() => exitWith(ExitCode.usage)),
+    // A file system error met while writing (a disk full, a folder removed under a run) is the
+    // environment's, exit 2; anything else is a bug of iovcheck, exit 70. One line either way.
     Effect.catchDefect((defect) =>
-      Console.error(`iovcheck: internal error: ${firstLine(defect)}`).pipe(Effect.andThen(exitWith(ExitCode.internal))),
+      isSystemError(defect)
+        ? Console.error(`iovcheck: ${firstLine(defect)}`).pipe(Effect.andThen(exitWith(ExitCode.usage)))
+        : Console.error(`iovcheck: internal error: ${firstLine(defect)}`).pipe(
+            Effect.andThen(exitWith(ExitCode.internal)),
+          ),
     ),
     Effect.provideService(ExitCodeCell, cell),
     Effect.provide(oneLinePresenter),

@@ -4,8 +4,9 @@
  * Exit codes (a public interface CI pipelines read):
  * - **0**: every verdict as expected (fuzz: no unexplained finding, regression or crash);
  * - **1**: a finding, or a verdict not as expected;
- * - **2**: bad usage or input (unknown flag or scenario, damaged file, unusable output folder):
- *   `iovcheck: <message>` on one line of stderr, no stack trace, no verdict;
+ * - **2**: bad usage or input (unknown flag or scenario, damaged file, unusable output folder, a
+ *   file system error while writing): `iovcheck: <message>` on one line of stderr, no stack trace,
+ *   no verdict;
  * - **70**: an internal error of iovcheck (one line; please report it);
  * - **130** / **143**: interrupted by SIGINT / SIGTERM (fuzz and explore write what they completed
  *   first).
