@@ -94,6 +94,10 @@ export const exploreCommand = Command.make(
         const started = performance.now()
         const reports: Array<ExploreReport> = []
         const crashes: Array<string> = []
+        if (!flags.json)
+          yield* Console.error(
+            `exploring ${scenarios.length} scenario(s) to depth ${depth} (SIGINT/SIGTERM stop it and report the depth completed)`,
+          )
         yield* Effect.promise(() =>
           runInWorker({ scenarios, depth, maxStates, out: flags.out, stop: stopFlag }, (m) => {
             if (m._tag === "Crash") crashes.push(m.message)

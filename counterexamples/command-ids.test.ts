@@ -41,9 +41,9 @@ describe("command IDs", () => {
     for (const s of catalogue()) {
       const check = commandIdChecker(s.topology)
       const context = scenarioContext(s)
-      for (let walk = 0; walk < 3; walk++) {
+      for (let walk = 0; walk < 2; walk++) {
         let state = initialState(s.topology)
-        for (let i = 0; i < 30; i++) {
+        for (let i = 0; i < 25; i++) {
           const options = enabled(state)
           for (const c of options) {
             expect(check(c, i), `${s.id} step ${i}: ${JSON.stringify(c)}`).toBeUndefined()

@@ -27,7 +27,7 @@
  * | `table` | a stage-1 table of the command's VM: 1 … nesting tables |
  * | `vtag` | below 2^16 (a guest's virtual domain tag, of its choosing) |
  * | `iova` | for a host command, an IOVA of the topology (the only ones the VMM maps); else any |
- * | `pid` | a procedure this topology can start: `unmap:<vm>:<iova>`, `irte:<iface>:<entry>`, `pasid:<rid>:<pasid>`, `ginvq:<vm>` |
+ * | `pid` | a procedure this topology can start: `unmap:<vm>:<iova>`, `irte:<iface>:<entry>`, `pasid:<rid>:<pasid>`, `ginvq:<vm>` (with nesting) |
  *
  * What stays free is what the model itself lets an actor choose: a guest may name any well-formed
  * RID as a `vrid` (the attack of the nested scenarios) and any IOVA or GPA in its own stage-1 tables
@@ -71,7 +71,8 @@ const domainsOf = (topology: Topology): Domains => {
   const vms = s.guests.map((g) => g.vm)
   const rids = s.functions.map((f) => f.rid)
   const pids = new Set<string>([
-    ...vms.flatMap((vm) => [queuePid(vm), ...s.iovas.map((iova) => unmapPid(vm, iova))]),
+    ...vms.flatMap((vm) => s.iovas.map((iova) => unmapPid(vm, iova))),
+    ...(s.nesting === undefined ? [] : vms.map(queuePid)),
     ...[...entries].flatMap(([iface, n]) => Array.from({ length: n }, (_, e) => irtePid(iface, e))),
     ...rids.flatMap((rid) => s.pasids.map((pasid) => teardownPid(rid, pasid))),
   ])
