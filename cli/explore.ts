@@ -3,98 +3,64 @@
  *
  * Breadth-first search of each scenario (default: the whole catalogue) over every enabled command,
  * deduplicating states by 64-bit fingerprint and checking every property on every transition, to
- * depth K or until N distinct states. A violation is reported with its shortest counterexample,
- * written as an ordinary counterexample file (`OUT/<scenario>/<property>.json`, driver "explore")
- * that `iovcheck replay` accepts. No violation is reported as "no violation up to depth K (N
- * distinct states)", never as "safe". Exit codes as `verify`: 0 when every result matches its
- * scenario's expectation, 1 otherwise, 2 on bad usage or input.
+ * depth K or until N distinct states (`explore-scenario.ts`). A violation is reported with its
+ * shortest counterexample, written as an ordinary counterexample file (`OUT/<scenario>/<property>.json`,
+ * driver "explore") that `iovcheck replay` accepts. No violation is reported as "no violation up to
+ * depth K (N distinct states)", never as "safe". The run's `summary.json` (the `--json` document),
+ * `summary.md` and `junit.xml` go to OUT too (default `iovcheck-explore`).
+ *
+ * The search runs in a worker thread (`explore-worker.ts`), so SIGINT/SIGTERM reach the main
+ * thread at once: the search stops at its next check (within a fraction of a second), the report
+ * says what it completed ("no violation up to depth K−1", the counterexamples found so far, all
+ * written), and the command exits 130 (SIGINT) or 143 (SIGTERM). Otherwise exit codes as `verify`:
+ * 0 when every result matches its scenario's expectation, 1 otherwise, 2 on bad usage or input.
  *
  * `--json` document (a public interface: fields are added, never renamed):
- * `{ "iovcheck", "scenarios": [ { "id", "expected", "asExpected", "depthCompleted", "distinctStates",
- * "transitions", "statesPerSecond", "stoppedBy", "verdict", "statement",
- * "collisionProbability": { "optimistic", "actual" }, "bytesPerState",
+ * `{ "iovcheck", "interrupted", "scenarios": [ { "id", "expected", "asExpected", "depthCompleted",
+ * "distinctStates", "transitions", "statesPerSecond", "stoppedBy", "verdict", "statement",
+ * "collisionProbability": { "optimistic", "actual" }, "bytesPerState", "elapsedMs",
  * "violations": [ { "property", "length", "file", "message" } ] } ] }`.
  * `verdict` is `"unsafe"` or `"no-violation"`; `statement` says it in words.
  *
  * @module
  */
+import { existsSync } from "node:fs"
+import { fileURLToPath } from "node:url"
+import { Worker } from "node:worker_threads"
 import { Console, Effect } from "effect"
 import { Command, Flag } from "effect/cli"
-import { exploreCounterexampleOf } from "../counterexamples/counterexample-file.ts"
-import { explore } from "../drivers/exhaustive/bfs.ts"
-import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
-import { properties } from "../properties/catalogue.ts"
 import { renderTable } from "../reports/table.ts"
-import { matchesExpectation } from "../reports/verify-report.ts"
-import type { Expectation, Scenario } from "../scenarios/scenario.ts"
+import { ExitCode, exitWith, signalExitCode } from "./exit-codes.ts"
+import type { ExploreReport } from "./explore-scenario.ts"
+import { type ExploreWorkerInput, type ExploreWorkerMessage, runExploration } from "./explore-worker.ts"
 import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
-import { writeCounterexample } from "./outputs.ts"
-import { ExitCode, exitWith } from "./usage-error.ts"
+import { prepareOutDir, writeSummary } from "./outputs.ts"
+import { listenForStop } from "./signals.ts"
 import { loadScenarios } from "./verify.ts"
 import { version } from "./version.ts"
 
-/** Default bounds of `explore`. */
-export const EXPLORE_DEFAULTS = { depth: 12, maxStates: 2_000_000, out: "iovcheck-out" } as const
-
-/** One scenario's exploration, as the `--json` document gives it. */
-export interface ExploreReport {
-  readonly id: string
-  readonly expected: Expectation | null
-  readonly asExpected: boolean
-  readonly depthCompleted: number
-  readonly distinctStates: number
-  readonly transitions: number
-  readonly statesPerSecond: number
-  readonly stoppedBy: string
-  readonly verdict: "unsafe" | "no-violation"
-  readonly statement: string
-  readonly collisionProbability: { readonly optimistic: number; readonly actual: number }
-  readonly bytesPerState: number
-  readonly violations: ReadonlyArray<{
-    readonly property: string
-    readonly length: number
-    readonly file: string
-    readonly message: string
-  }>
-}
+/** Default bounds and output folder of `explore`. */
+export const EXPLORE_DEFAULTS = { depth: 12, maxStates: 2_000_000, out: "iovcheck-explore" } as const
 
 const thousands = (n: number): string => n.toLocaleString("en-US")
 
-/** Explores one scenario and writes its shortest counterexamples. */
-export const exploreScenario = (
-  scenario: Scenario,
-  bounds: { readonly depth: number; readonly maxStates: number; readonly out: string },
-): ExploreReport => {
-  const r = explore(iovcheckModel(scenario, properties), { ...bounds, now: () => performance.now() })
-  const violations = r.violations.map((v) => {
-    const file = writeCounterexample(bounds.out, exploreCounterexampleOf(scenario, v, version))
-    return { property: v.property, length: v.commands.length, file, message: v.message }
-  })
-  const exhausted = r.stoppedBy === "exhausted"
-  const statement =
-    violations.length > 0
-      ? `violates ${violations.map((v) => `${v.property} (shortest ${v.length} commands)`).join(", ")}`
-      : exhausted
-        ? `no violation in the whole state space (${thousands(r.distinctStates)} distinct states, exhausted at depth ${r.depthCompleted})`
-        : `no violation up to depth ${r.depthCompleted} (${thousands(r.distinctStates)} distinct states)`
-  return {
-    id: scenario.id,
-    expected: scenario.expected ?? null,
-    asExpected: matchesExpectation(
-      scenario.expected,
-      violations.map((v) => v.property),
-    ),
-    depthCompleted: r.depthCompleted,
-    distinctStates: r.distinctStates,
-    transitions: r.transitions,
-    statesPerSecond: Math.round(r.distinctStates / Math.max(r.elapsedMs / 1000, 1e-3)),
-    stoppedBy: r.stoppedBy,
-    verdict: violations.length > 0 ? "unsafe" : "no-violation",
-    statement,
-    collisionProbability: r.collisionProbability,
-    bytesPerState: Math.round(r.bytesPerState * 10) / 10,
-    violations,
+/**
+ * Runs the exploration in a worker thread, calling `onMessage` as reports arrive; resolves when the
+ * worker ends. From the TypeScript sources (tests run in-process), where no compiled worker
+ * exists, it runs on the calling thread instead (no signal can interrupt it there).
+ */
+const runInWorker = (input: ExploreWorkerInput, onMessage: (m: ExploreWorkerMessage) => void): Promise<void> => {
+  const url = new URL("./explore-worker.js", import.meta.url)
+  if (!existsSync(fileURLToPath(url))) {
+    runExploration(input, onMessage)
+    return Promise.resolve()
   }
+  return new Promise((resolve) => {
+    const worker = new Worker(url, { workerData: { exploreWorker: true, input } })
+    worker.on("message", onMessage)
+    worker.on("error", (e) => onMessage({ _tag: "Crash", message: e.message }))
+    worker.on("exit", () => resolve())
+  })
 }
 
 /** The `explore` command. */
@@ -103,50 +69,93 @@ export const exploreCommand = Command.make(
   {
     scenario: scenarioFlag,
     depth: Flag.Int("depth").pipe(
-      Flag.withDescription("Longest trace explored, in commands"),
+      Flag.withDescription(`Longest trace explored, in commands (default ${EXPLORE_DEFAULTS.depth})`),
       Flag.withDefault(EXPLORE_DEFAULTS.depth),
     ),
     maxStates: Flag.Int("max-states").pipe(
-      Flag.withDescription("Budget of distinct states per scenario"),
+      Flag.withDescription(`Budget of distinct states per scenario (default ${EXPLORE_DEFAULTS.maxStates})`),
       Flag.withDefault(EXPLORE_DEFAULTS.maxStates),
     ),
     out: outFlag(EXPLORE_DEFAULTS.out),
     json: jsonFlag("Print the JSON document"),
   },
   (flags) =>
-    Effect.gen(function* () {
-      const depth = yield* positiveInt("depth", flags.depth)
-      const maxStates = yield* positiveInt("max-states", flags.maxStates)
-      const scenarios = yield* loadScenarios(flags.scenario)
-      const reports: Array<ExploreReport> = []
-      for (const scenario of scenarios) {
-        const report = exploreScenario(scenario, { depth, maxStates, out: flags.out })
-        reports.push(report)
-        if (!flags.json) yield* Console.error(`${scenario.id}: ${report.statement}`)
-      }
-      if (flags.json) yield* Console.log(JSON.stringify({ iovcheck: version, scenarios: reports }, null, 2))
-      else {
-        yield* Console.log(
-          renderTable(
-            ["scenario", "depth", "distinct states", "transitions", "states/s", "as expected", "verdict"],
-            reports.map((r) => [
-              r.id,
-              String(r.depthCompleted),
-              thousands(r.distinctStates),
-              thousands(r.transitions),
-              thousands(r.statesPerSecond),
-              r.asExpected ? "yes" : "NO",
-              r.statement,
-            ]),
-          ),
+    // Uninterruptible: on SIGINT/SIGTERM the command stops the search itself, writes what it
+    // completed and sets the signal's exit code.
+    Effect.uninterruptible(
+      Effect.gen(function* () {
+        const depth = yield* positiveInt("depth", flags.depth)
+        const maxStates = yield* positiveInt("max-states", flags.maxStates)
+        const scenarios = yield* loadScenarios(flags.scenario)
+        yield* prepareOutDir(flags.out)
+        const console = yield* Console.Console
+        const stopFlag = new SharedArrayBuffer(4)
+        const stop = listenForStop(() => Atomics.store(new Int32Array(stopFlag), 0, 1))
+        const started = performance.now()
+        const reports: Array<ExploreReport> = []
+        const crashes: Array<string> = []
+        if (!flags.json)
+          yield* Console.error(
+            `exploring ${scenarios.length} scenario(s) to depth ${depth} (SIGINT/SIGTERM stop it and report the depth completed)`,
+          )
+        yield* Effect.promise(() =>
+          runInWorker({ scenarios, depth, maxStates, out: flags.out, stop: stopFlag }, (m) => {
+            if (m._tag === "Crash") crashes.push(m.message)
+            else {
+              reports.push(m.report)
+              if (!flags.json) console.error(`${m.report.id}: ${m.report.statement}`)
+            }
+          }),
         )
-        const worst = Math.max(...reports.map((r) => r.collisionProbability.optimistic))
-        yield* Console.log(
-          `\nfingerprint collision probability (TLC's estimates): calculated (optimistic) at most ${worst.toExponential(1)}`,
+        stop.dispose()
+        const signal = stop.received()
+        const document = { iovcheck: version, interrupted: signal !== undefined, scenarios: reports }
+        writeSummary(flags.out, "iovcheck explore", document, reports, {
+          missedExpected: "failure",
+          elapsedMs: performance.now() - started,
+        })
+        if (flags.json) yield* Console.log(JSON.stringify(document, null, 2))
+        else if (reports.length > 0) {
+          yield* Console.log(
+            renderTable(
+              ["scenario", "depth", "distinct states", "transitions", "states/s", "as expected", "verdict"],
+              reports.map((r) => [
+                r.id,
+                String(r.depthCompleted),
+                thousands(r.distinctStates),
+                thousands(r.transitions),
+                thousands(r.statesPerSecond),
+                r.asExpected ? "yes" : "NO",
+                r.statement,
+              ]),
+            ),
+          )
+          const worst = Math.max(...reports.map((r) => r.collisionProbability.optimistic))
+          yield* Console.log(
+            `\nfingerprint collision probability (TLC's estimates): calculated (optimistic) at most ${worst.toExponential(1)}`,
+          )
+        }
+        for (const c of crashes) yield* Console.error(`iovcheck: internal error in the explorer: ${c}`)
+        if (signal !== undefined)
+          yield* Console.error(
+            `iovcheck: interrupted by ${signal}: ${reports.length} of ${scenarios.length} scenarios reported (the last one up to its completed depth); summary in ${flags.out}/summary.json`,
+          )
+        yield* exitWith(
+          signal !== undefined
+            ? signalExitCode(signal)
+            : crashes.length > 0
+              ? ExitCode.internal
+              : reports.every((r) => r.asExpected)
+                ? ExitCode.ok
+                : ExitCode.finding,
         )
-      }
-      yield* exitWith(reports.every((r) => r.asExpected) ? ExitCode.ok : ExitCode.finding)
-    }),
+      }),
+    ),
 ).pipe(
-  Command.withDescription("Breadth-first search to a depth bound: shortest counterexamples, or none up to depth K"),
+  Command.withShortDescription(
+    "Breadth-first search to a depth bound: shortest counterexamples, or none up to depth K",
+  ),
+  Command.withDescription(
+    `Breadth-first search to a depth bound: shortest counterexamples, or none up to depth K; writes OUT/<scenario>/<property>.json and OUT/summary.json (default OUT: ${EXPLORE_DEFAULTS.out}). Exit 0 every result as expected, 1 otherwise, 2 bad usage or input, 130/143 interrupted (what was completed is reported and written)`,
+  ),
 )

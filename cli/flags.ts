@@ -5,7 +5,7 @@
  */
 import { Effect } from "effect"
 import { Flag } from "effect/cli"
-import { UsageError } from "./usage-error.ts"
+import { UsageError } from "./exit-codes.ts"
 
 /** `--scenario ID_OR_FILE`, repeatable; none means the whole catalogue. */
 export const scenarioFlag = Flag.String("scenario").pipe(
@@ -13,9 +13,12 @@ export const scenarioFlag = Flag.String("scenario").pipe(
   Flag.atLeast(0),
 )
 
-/** `--out DIR` with a command's default folder. */
+/** `--out DIR` with a command's default folder (each command has its own, so none overwrites another's). */
 export const outFlag = (fallback: string) =>
-  Flag.String("out").pipe(Flag.withDescription("Output folder"), Flag.withDefault(fallback))
+  Flag.String("out").pipe(
+    Flag.withDescription(`Output folder, checked and created before any work (default ${fallback})`),
+    Flag.withDefault(fallback),
+  )
 
 /** `--json`. */
 export const jsonFlag = (description: string) =>

@@ -11,15 +11,23 @@
  *   `OUT/findings/<scenario>/<property>-<hash>.json` with `.md`/`.html` reports. `--corpus DIR`
  *   replays the corpus first (a regression is reported), then adds new findings there; a finding
  *   already in the corpus is counted, not written again.
+ * - A damaged corpus file (a foreign or half-written JSON) is reported and skipped, never fatal.
+ * - The output folder (and the corpus folder) are checked and created before any work.
  * - Progress: a live line on a terminal, a plain line every 10 s otherwise. SIGINT/SIGTERM or the end
- *   of the budget stop the workers; every finding is written as it arrives; then `summary.json`,
- *   `summary.md` and `junit.xml`. A crashed worker is reported with the seed that regenerates it.
+ *   of the budget stop the workers; every finding is written (atomically) as it arrives; then
+ *   `summary.json`, `summary.md` and `junit.xml`. A crashed worker is reported with the seed that
+ *   regenerates it.
+ * - Memory: each worker's V8 heap is capped (`WORKER_HEAP_MB`), so a long nightly on a small runner
+ *   keeps a bounded footprint; the run's peak resident set size is `peakRssMb` in the summary.
  * - Exit 1 when a finding is not explained by its scenario's expectation (a new bug, or a false alarm
- *   in a safe scenario) or a corpus file regressed, 0 otherwise, 2 on bad input.
+ *   in a safe scenario), a corpus file regressed or a worker crashed; 0 otherwise (an expected
+ *   violation not found is not a failure: junit.xml marks it skipped); 2 on bad input. An
+ *   interrupted run (SIGINT/SIGTERM) is a shorter budget: it writes its summary (`"interrupted":
+ *   true`) and exits 0 or 1 by the same rules.
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { join } from "node:path"
 import { Worker } from "node:worker_threads"
@@ -34,8 +42,8 @@ import type { SummaryScenario } from "../reports/run-summary.ts"
 import { matchesExpectation } from "../reports/verify-report.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
 import { jsonFlag, outFlag, scenarioFlag } from "./flags.ts"
-import { writeCounterexample, writeSummary } from "./outputs.ts"
-import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { prepareOutDir, writeCounterexample, writeSummary } from "./outputs.ts"
+import { ExitCode, exitWith, UsageError } from "./exit-codes.ts"
 import { loadScenarios } from "./verify.ts"
 import { version } from "./version.ts"
 
@@ -68,7 +76,14 @@ export interface FuzzSummary {
   readonly runs: number
   readonly commands: number
   readonly commandsPerSecond: number
-  readonly corpus: { readonly replayed: number; readonly regressions: ReadonlyArray<string> } | null
+  readonly corpus: {
+    readonly replayed: number
+    readonly regressions: ReadonlyArray<string>
+    /** Corpus files that could not be decoded ("path: message"), skipped. */
+    readonly damaged: ReadonlyArray<string>
+  } | null
+  /** Peak resident set size of the process (coordinator and workers), in MiB. */
+  readonly peakRssMb: number
   readonly findings: ReadonlyArray<FuzzFinding>
   readonly crashes: ReadonlyArray<{
     readonly worker: number
@@ -97,39 +112,70 @@ export const counterexampleFiles = (dir: string): ReadonlyArray<string> =>
         })
     : []
 
-/** Replays a corpus: each file must still reproduce, or stay clean when recorded as fixed. */
-const replayCorpus = (
-  dir: string,
-): Effect.Effect<{ keys: Set<string>; replayed: number; regressions: Array<string> }, UsageError> =>
-  Effect.gen(function* () {
-    const keys = new Set<string>()
-    const regressions: Array<string> = []
-    const files = counterexampleFiles(dir)
-    for (const path of files) {
-      const decoded = decodeCounterexample(readFileSync(path, "utf8"))
-      if (decoded._tag === "Error") return yield* new UsageError({ message: `${path}: ${decoded.message}` })
-      keys.add(findingKey(decoded.file))
-      const verdict = replay(decoded.file).verdict
-      const want = decoded.file.status === "fixed" ? "clean" : "reproduced"
-      if (verdict !== want) regressions.push(`${path}: ${verdict}, recorded ${decoded.file.status ?? "open"}`)
+/** A replayed corpus: the keys of its findings, how many were replayed, regressions and damaged files. */
+interface ReplayedCorpus {
+  readonly keys: Set<string>
+  readonly replayed: number
+  readonly regressions: Array<string>
+  readonly damaged: Array<string>
+}
+
+/**
+ * Replays a corpus: each file must still reproduce, or stay clean when recorded as fixed. A file that
+ * cannot be decoded is reported as damaged and skipped.
+ */
+const replayCorpus = (dir: string): ReplayedCorpus => {
+  const keys = new Set<string>()
+  const regressions: Array<string> = []
+  const damaged: Array<string> = []
+  let replayed = 0
+  for (const path of counterexampleFiles(dir)) {
+    const file = readFinding(path)
+    if (typeof file === "string") {
+      damaged.push(file)
+      continue
     }
-    return { keys, replayed: files.length, regressions }
-  })
+    replayed++
+    keys.add(findingKey(file))
+    const verdict = replay(file).verdict
+    const want = file.status === "fixed" ? "clean" : "reproduced"
+    if (verdict !== want) regressions.push(`${path}: ${verdict}, recorded ${file.status ?? "open"}`)
+  }
+  return { keys, replayed, regressions, damaged }
+}
+
+/** Cap of each worker's V8 old generation, in MiB (see the module doc). */
+export const WORKER_HEAP_MB = 192
+
+/** Default budget, seed and output folder of `fuzz`. */
+export const FUZZ_DEFAULTS = { time: "60s", seed: 1, out: "iovcheck-fuzz" } as const
 
 /** The `fuzz` command. */
 export const fuzzCommand = Command.make(
   "fuzz",
   {
     scenario: scenarioFlag,
-    time: Flag.String("time").pipe(Flag.withDescription("Time budget: 90s, 10m, 1h"), Flag.withDefault("60s")),
-    workers: Flag.Int("workers").pipe(Flag.withDescription("Worker threads (default: every core)"), Flag.optional),
-    shard: Flag.String("shard").pipe(Flag.withDescription("This machine's shard, I/N"), Flag.optional),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("Base seed"), Flag.withDefault(1)),
+    time: Flag.String("time").pipe(
+      Flag.withDescription(`Time budget: 90s, 10m, 1h (default ${FUZZ_DEFAULTS.time})`),
+      Flag.withDefault(FUZZ_DEFAULTS.time),
+    ),
+    workers: Flag.Int("workers").pipe(
+      Flag.withDescription("Worker threads (default: every core Node sees, not a container's CPU quota)"),
+      Flag.optional,
+    ),
+    shard: Flag.String("shard").pipe(
+      Flag.withDescription("This machine's shard, I/N (default: JOB_COMPLETION_INDEX+1 of IOVCHECK_SHARDS, or 1/1)"),
+      Flag.optional,
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDescription(`Base seed (default ${FUZZ_DEFAULTS.seed})`),
+      Flag.withDefault(FUZZ_DEFAULTS.seed),
+    ),
     corpus: Flag.String("corpus").pipe(
       Flag.withDescription("Corpus folder: replayed first, new findings added"),
       Flag.optional,
     ),
-    out: outFlag("iovcheck-fuzz"),
+    out: outFlag(FUZZ_DEFAULTS.out),
     json: jsonFlag("Print the summary as JSON"),
   },
   (flags) =>
@@ -138,8 +184,10 @@ export const fuzzCommand = Command.make(
     Effect.uninterruptible(
       Effect.gen(function* () {
         const budgetMs = parseDuration(flags.time)
-        if (budgetMs === undefined)
-          return yield* new UsageError({ message: `--time must look like 90s, 10m or 1h, got ${flags.time}` })
+        if (budgetMs === undefined || budgetMs <= 0)
+          return yield* new UsageError({
+            message: `--time must be a positive duration like 90s, 10m or 1h, got ${flags.time}`,
+          })
         const workers = Option.getOrElse(flags.workers, () => availableParallelism())
         if (!Number.isInteger(workers) || workers < 1)
           return yield* new UsageError({ message: `--workers must be a positive integer, got ${workers}` })
@@ -152,8 +200,10 @@ export const fuzzCommand = Command.make(
           return yield* new UsageError({ message: `--shard must be I/N with 1 <= I <= N, got ${shardText}` })
         const scenarios = yield* loadScenarios(flags.scenario)
         const corpusDir = Option.getOrUndefined(flags.corpus)
-        const corpus = corpusDir === undefined ? undefined : yield* replayCorpus(corpusDir)
-        mkdirSync(flags.out, { recursive: true })
+        yield* prepareOutDir(flags.out)
+        if (corpusDir !== undefined) yield* prepareOutDir(corpusDir, "--corpus")
+        const corpus = corpusDir === undefined ? undefined : replayCorpus(corpusDir)
+        for (const d of corpus?.damaged ?? []) yield* Console.error(`iovcheck: damaged corpus file skipped: ${d}`)
 
         const findings: Array<FuzzFinding> = []
         const seen = new Set<string>(corpus?.keys ?? [])
@@ -161,6 +211,7 @@ export const fuzzCommand = Command.make(
         let runs = 0
         let commands = 0
         let interrupted = false
+        let peakRss = process.memoryUsage.rss()
         const started = Date.now()
         const deadline = started + budgetMs
 
@@ -175,6 +226,9 @@ export const fuzzCommand = Command.make(
                 else process.stderr.write(`${line}\n`)
               }
               const ticker = setInterval(progress, process.stderr.isTTY ? 1000 : 10_000)
+              const sampler = setInterval(() => {
+                peakRss = Math.max(peakRss, process.memoryUsage.rss())
+              }, 250)
               // A round in progress cannot be interrupted: at the deadline the workers are asked to
               // stop, and terminated after a grace period (an unfinished round has found nothing yet).
               const grace = setTimeout(() => stop(false), Math.max(0, deadline - Date.now()))
@@ -190,6 +244,7 @@ export const fuzzCommand = Command.make(
               process.once("SIGTERM", onSignal)
               const finish = () => {
                 clearInterval(ticker)
+                clearInterval(sampler)
                 clearTimeout(grace)
                 process.removeListener("SIGINT", onSignal)
                 process.removeListener("SIGTERM", onSignal)
@@ -206,7 +261,11 @@ export const fuzzCommand = Command.make(
                   runs,
                   commands,
                   commandsPerSecond: Math.round((commands / Math.max(1, elapsedMs)) * 1000),
-                  corpus: corpus === undefined ? null : { replayed: corpus.replayed, regressions: corpus.regressions },
+                  corpus:
+                    corpus === undefined
+                      ? null
+                      : { replayed: corpus.replayed, regressions: corpus.regressions, damaged: corpus.damaged },
+                  peakRssMb: Math.round(Math.max(peakRss, process.memoryUsage.rss()) / 2 ** 20),
                   findings,
                   crashes,
                   scenarios: scenarios.map((s) => {
@@ -263,7 +322,10 @@ export const fuzzCommand = Command.make(
                   runsPerRound: 200,
                   version,
                 }
-                const w = new Worker(new URL("../drivers/fuzz/worker.js", import.meta.url), { workerData: input })
+                const w = new Worker(new URL("../drivers/fuzz/worker.js", import.meta.url), {
+                  workerData: input,
+                  resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
+                })
                 w.on("message", onMessage(worker))
                 w.on("error", (e) => crashes.push({ worker, message: e.message, scenario: "-", seed: -1 }))
                 w.on("exit", () => {
@@ -274,11 +336,14 @@ export const fuzzCommand = Command.make(
               }
             }),
         )
-        writeSummary(flags.out, "iovcheck fuzz", summary, summary.scenarios)
+        writeSummary(flags.out, "iovcheck fuzz", summary, summary.scenarios, {
+          missedExpected: "skipped",
+          elapsedMs: summary.elapsedMs,
+        })
         if (flags.json) yield* Console.log(JSON.stringify(summary, null, 2))
         else {
           yield* Console.log(
-            `fuzz: ${summary.runs} runs, ${summary.commands} commands (${summary.commandsPerSecond}/s) on ${workers} workers, shard ${shard.index}/${shard.count}, ${summary.findings.length} findings (${summary.findings.filter((f) => f.new).length} new, ${summary.findings.filter((f) => !f.explained).length} unexplained)${summary.interrupted ? ", interrupted" : ""}`,
+            `fuzz: ${summary.runs} runs, ${summary.commands} commands (${summary.commandsPerSecond}/s) on ${workers} workers, shard ${shard.index}/${shard.count}, ${summary.findings.length} findings (${summary.findings.filter((f) => f.new).length} new, ${summary.findings.filter((f) => !f.explained).length} unexplained), peak RSS ${summary.peakRssMb} MiB${summary.interrupted ? ", interrupted" : ""}`,
           )
           for (const f of summary.findings)
             yield* Console.log(
@@ -289,6 +354,7 @@ export const fuzzCommand = Command.make(
             `  found by swarm traces: ${swarm} of ${summary.findings.length}; by length bound: ${[25, 50, 100, 200].map((n) => `${n}: ${summary.findings.filter((f) => f.maxSteps === n).length}`).join(", ")}`,
           )
           for (const r of corpus?.regressions ?? []) yield* Console.log(`  REGRESSION ${r}`)
+          for (const d of corpus?.damaged ?? []) yield* Console.log(`  DAMAGED corpus file skipped: ${d}`)
           for (const c of summary.crashes)
             yield* Console.log(`  CRASH worker ${c.worker}: ${c.message} (${c.scenario}, seed ${c.seed})`)
           yield* Console.log(`summary in ${join(flags.out, "summary.md")}`)
@@ -300,10 +366,21 @@ export const fuzzCommand = Command.make(
         yield* exitWith(bad ? ExitCode.finding : ExitCode.ok)
       }),
     ),
-).pipe(Command.withDescription("Time-budgeted random search on every core, sharded, with a corpus"))
+).pipe(
+  Command.withShortDescription("Time-budgeted random search on every core, sharded, with a corpus"),
+  Command.withDescription(
+    `Time-budgeted random search on every core, sharded, with a corpus; writes OUT/findings/ and OUT/summary.json (default OUT: ${FUZZ_DEFAULTS.out}). Exit 0 no unexpected finding, 1 an unexpected finding, a corpus regression or a worker crash, 2 bad usage or input; interrupted (SIGINT/SIGTERM): the summary is written and the exit code follows the same rules`,
+  ),
+)
 
-/** Reads a counterexample file found in a folder (used by `merge`). */
+/** Reads a counterexample file found in a folder (the corpus, `merge`); a string names what is wrong. */
 export const readFinding = (path: string): CounterexampleFile | string => {
-  const decoded = decodeCounterexample(readFileSync(path, "utf8"))
+  let text: string
+  try {
+    text = readFileSync(path, "utf8")
+  } catch (e) {
+    return `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`
+  }
+  const decoded = decodeCounterexample(text)
   return decoded._tag === "Ok" ? decoded.file : `${path}: ${decoded.message}`
 }

@@ -1,61 +1,32 @@
 /**
- * The `iovcheck` command line: `verify`, `sweep`, `explore`, `fuzz`, `merge`, `replay`, `report`, `scenarios`. Built with `effect/cli`; run by
- * `bin/iovcheck.js`. Bad usage (unknown flag, bad value) and bad input (unknown scenario, damaged
- * file) print one line and exit 2.
+ * The process entry of `iovcheck` (run by `bin/iovcheck.js`): runs `app.ts`'s CLI on the process's
+ * argv with Node's services, and exits with the code the command set. SIGINT/SIGTERM interrupt a
+ * command that does not handle them itself (exit 130/143); `fuzz`, `explore` and `verify` stop their
+ * work, write what they completed and set the code themselves. Under `npx`, the end of npm counts
+ * as a SIGTERM (`signals.ts`), since npm does not pass the signal on.
  *
  * @module
  */
-import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Console, Effect, Exit } from "effect"
-import { CliOutput, Command } from "effect/cli"
-import { exploreCommand } from "./explore.ts"
-import { fuzzCommand } from "./fuzz.ts"
-import { mergeCommand } from "./merge.ts"
-import { replayCommand } from "./replay.ts"
-import { reportCommand } from "./report.ts"
-import { scenariosCommand } from "./scenarios.ts"
-import { sweepCommand } from "./sweep.ts"
-import { ExitCode, exitWith } from "./usage-error.ts"
-import { verifyCommand } from "./verify.ts"
-import { version } from "./version.ts"
+import * as NodeRuntime from "@effect/platform-node-shared/NodeRuntime"
+import { Effect, Exit } from "effect"
+import { nodeServices, runCli } from "./app.ts"
+import { ExitCode, signalExitCode } from "./exit-codes.ts"
+import { stopWhenNpxParentExits } from "./signals.ts"
 
-const iovcheck = Command.make("iovcheck").pipe(
-  Command.withDescription("Property-based verification of I/O virtualization isolation and coherence"),
-  Command.withSubcommands([
-    verifyCommand,
-    sweepCommand,
-    exploreCommand,
-    fuzzCommand,
-    mergeCommand,
-    replayCommand,
-    reportCommand,
-    scenariosCommand,
-  ]),
-)
+const cell: { code: number | undefined } = { code: undefined }
+let signal: NodeJS.Signals | undefined
+for (const s of ["SIGINT", "SIGTERM"] as const)
+  process.on(s, () => {
+    signal ??= s
+  })
 
-/** Parse errors as one line on stderr instead of effect/cli's help page; help and version as usual. */
-const oneLinePresenter = CliOutput.layerPresenter({
-  present: (event) =>
-    event._tag === "InvalidInvocation"
-      ? Console.error(
-          `iovcheck: ${event.errors.map((e) => e.message).join("; ")} (see ${[...event.commandPath, "--help"].join(" ")})`,
-        )
-      : CliOutput.defaultPresenter.present(event),
-})
+stopWhenNpxParentExits()
 
-const program = Command.runWith(iovcheck, { version })(process.argv.slice(2)).pipe(
-  Effect.catchTag("UsageError", (e) =>
-    Console.error(`iovcheck: ${e.message}`).pipe(Effect.andThen(exitWith(ExitCode.usage))),
-  ),
-  Effect.catch(() => exitWith(ExitCode.usage)),
-  Effect.provide(oneLinePresenter),
-  Effect.provide(NodeServices.layer),
-)
-
-// A command that handles SIGINT/SIGTERM itself (fuzz) sets its exit code before the runtime's
-// interruption lands; that code wins over the runtime's 130.
-NodeRuntime.runMain(program, {
+NodeRuntime.runMain(runCli(process.argv.slice(2), cell).pipe(Effect.provide(nodeServices)), {
   disableErrorReporting: true,
   teardown: (exit, onExit) =>
-    onExit(typeof process.exitCode === "number" ? process.exitCode : Exit.isSuccess(exit) ? 0 : 130),
+    onExit(
+      cell.code ??
+        (signal !== undefined ? signalExitCode(signal) : Exit.isSuccess(exit) ? ExitCode.ok : ExitCode.internal),
+    ),
 })

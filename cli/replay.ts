@@ -13,15 +13,19 @@ import { Argument, Command, Flag } from "effect/cli"
 import { type CounterexampleFile, decodeCounterexample } from "../counterexamples/counterexample-file.ts"
 import { replay } from "../drivers/replay.ts"
 import { renderReplay, replayDocument } from "../reports/replay-report.ts"
-import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { ExitCode, exitWith, UsageError } from "./exit-codes.ts"
 
 /** Reads and decodes a counterexample file; any problem is a one-line `UsageError`. */
 export const readCounterexample = (path: string): Effect.Effect<CounterexampleFile, UsageError> =>
   Effect.gen(function* () {
     const text = yield* Effect.try({
       try: () => readFileSync(path, "utf8"),
-      catch: (e) =>
-        new UsageError({ message: `${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})` }),
+      catch: (e) => {
+        const code = (e as NodeJS.ErrnoException).code
+        return new UsageError({
+          message: `${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a counterexample file" : `cannot read (${code ?? String(e)})`}`,
+        })
+      },
     })
     const decoded = decodeCounterexample(text)
     if (decoded._tag === "Error") return yield* new UsageError({ message: `${path}: ${decoded.message}` })
@@ -32,7 +36,9 @@ export const readCounterexample = (path: string): Effect.Effect<CounterexampleFi
 export const replayCommand = Command.make(
   "replay",
   {
-    file: Argument.String("file").pipe(Argument.withDescription("A counterexample file written by verify")),
+    file: Argument.String("file").pipe(
+      Argument.withDescription("A counterexample file (written by verify, explore or fuzz)"),
+    ),
     json: Flag.Boolean("json").pipe(
       Flag.withDescription("Print the replay as a JSON document"),
       Flag.withDefault(false),
@@ -45,4 +51,9 @@ export const replayCommand = Command.make(
       yield* Console.log(json ? JSON.stringify(replayDocument(cx, result), null, 2) : renderReplay(cx, result))
       yield* exitWith(result.verdict === "clean" ? ExitCode.ok : ExitCode.finding)
     }),
-).pipe(Command.withDescription("Re-execute a saved counterexample step by step"))
+).pipe(
+  Command.withShortDescription("Re-execute a saved counterexample step by step"),
+  Command.withDescription(
+    "Re-execute a saved counterexample step by step. Exit 1 a violation occurs (reproduced or different), 0 the trace runs clean (fixed), 2 the file cannot be used (damaged, foreign, or naming IDs outside its scenario)",
+  ),
+)

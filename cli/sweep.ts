@@ -9,8 +9,10 @@
  * expected safe: a violation or a model defect is written as an ordinary counterexample file to
  * `OUT/<scenario>/<property>.json` (with `.md`/`.html` reports) and listed in the table. `--shard
  * I/N` takes every N-th scenario from the I-th (a CI matrix splits `--all` that way). Exit 0 when
- * every scenario is safe, 1 otherwise, 2 on bad usage. `--json` prints the document of
- * `reports/sweep-report.ts`; `summary.json`, `summary.md` and `junit.xml` are written to `OUT`.
+ * every scenario is safe, 1 otherwise, 2 on bad usage, 130/143 when interrupted (SIGINT/SIGTERM:
+ * the sweep stops between scenarios and summarizes the completed ones). `--json` prints the
+ * document of `reports/sweep-report.ts`; `summary.json`, `summary.md` and `junit.xml` are written
+ * to `OUT`.
  *
  * @module
  */
@@ -22,9 +24,10 @@ import { sweepOne, sweepScenarios } from "../drivers/sweep/sweep.ts"
 import { MODEL_DEFECT } from "../drivers/run-trace.ts"
 import { properties } from "../properties/catalogue.ts"
 import { renderSweepTable, type SweepReport, type SweepScenarioReport } from "../reports/sweep-report.ts"
+import { ExitCode, exitWith, signalExitCode, UsageError } from "./exit-codes.ts"
 import { jsonFlag, outFlag, positiveInt } from "./flags.ts"
-import { writeCounterexample, writeSummary } from "./outputs.ts"
-import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { prepareOutDir, writeCounterexample, writeSummary } from "./outputs.ts"
+import { listenForStop, turnEventLoop } from "./signals.ts"
 import { version } from "./version.ts"
 
 /** Default budget of each generated scenario, and the output folder. */
@@ -67,85 +70,107 @@ export const sweepCommand = Command.make(
     json: jsonFlag("Print the JSON document instead of the table"),
   },
   (flags) =>
-    Effect.gen(function* () {
-      const runs = yield* positiveInt("runs", flags.runs)
-      const maxSteps = yield* positiveInt("max-steps", flags.maxSteps)
-      const depth = yield* positiveInt("depth", flags.depth)
-      const maxStates = yield* positiveInt("max-states", flags.maxStates)
-      const seed = Option.getOrElse(flags.seed, () => SWEEP_DEFAULTS.seed)
-      const shardText = Option.getOrElse(flags.shard, () => "1/1")
-      const shard = parseShard(shardText)
-      if (shard === undefined)
-        return yield* Effect.fail(new UsageError({ message: `--shard must be I/N with 1 ≤ I ≤ N, got ${shardText}` }))
-      const mode = flags.all ? "all" : "pairwise"
-      const started = performance.now()
-      const generated = sweepScenarios(mode).filter((_, i) => i % shard.count === shard.index - 1)
-      const reports: Array<SweepScenarioReport> = []
-      for (const { point, scenario } of generated) {
-        const r = sweepOne(point, scenario, {
-          runs,
-          maxSteps,
-          seed,
-          depth,
-          maxStates,
-          properties,
-          now: () => performance.now(),
-        })
-        const violations = r.findings.map((f) => {
-          const file = writeCounterexample(
-            flags.out,
-            f.violation === undefined
-              ? exploreCounterexampleOf(scenario, f, version)
-              : counterexampleOf(scenario, f.violation, version),
-          )
-          return { property: f.property, driver: f.driver, length: f.commands.length, message: f.message, file }
-        })
-        const report: SweepScenarioReport = {
-          id: scenario.id,
-          features: point,
-          verdict: violations.length === 0 ? "safe" : "unsafe",
-          asExpected: violations.length === 0,
-          runs: r.runs,
-          commands: r.commands,
-          depthCompleted: r.depthCompleted,
-          distinctStates: r.distinctStates,
-          stoppedBy: r.stoppedBy,
-          elapsedMs: Math.round(r.elapsedMs),
-          violations,
+    Effect.uninterruptible(
+      Effect.gen(function* () {
+        const runs = yield* positiveInt("runs", flags.runs)
+        const maxSteps = yield* positiveInt("max-steps", flags.maxSteps)
+        const depth = yield* positiveInt("depth", flags.depth)
+        const maxStates = yield* positiveInt("max-states", flags.maxStates)
+        const seed = Option.getOrElse(flags.seed, () => SWEEP_DEFAULTS.seed)
+        const shardText = Option.getOrElse(flags.shard, () => "1/1")
+        const shard = parseShard(shardText)
+        if (shard === undefined)
+          return yield* Effect.fail(new UsageError({ message: `--shard must be I/N with 1 ≤ I ≤ N, got ${shardText}` }))
+        const mode = flags.all ? "all" : "pairwise"
+        yield* prepareOutDir(flags.out)
+        const stop = listenForStop()
+        const started = performance.now()
+        const generated = sweepScenarios(mode).filter((_, i) => i % shard.count === shard.index - 1)
+        const reports: Array<SweepScenarioReport> = []
+        for (const { point, scenario } of generated) {
+          yield* turnEventLoop
+          if (stop.received() !== undefined) break
+          const r = sweepOne(point, scenario, {
+            runs,
+            maxSteps,
+            seed,
+            depth,
+            maxStates,
+            properties,
+            now: () => performance.now(),
+          })
+          const violations = r.findings.map((f) => {
+            const file = writeCounterexample(
+              flags.out,
+              f.violation === undefined
+                ? exploreCounterexampleOf(scenario, f, version)
+                : counterexampleOf(scenario, f.violation, version),
+            )
+            return { property: f.property, driver: f.driver, length: f.commands.length, message: f.message, file }
+          })
+          const report: SweepScenarioReport = {
+            id: scenario.id,
+            features: point,
+            verdict: violations.length === 0 ? "safe" : "unsafe",
+            asExpected: violations.length === 0,
+            runs: r.runs,
+            commands: r.commands,
+            depthCompleted: r.depthCompleted,
+            distinctStates: r.distinctStates,
+            stoppedBy: r.stoppedBy,
+            elapsedMs: Math.round(r.elapsedMs),
+            violations,
+          }
+          reports.push(report)
+          if (!flags.json)
+            yield* Console.error(
+              `${scenario.id}: ${report.verdict} (${r.runs} runs, depth ${r.depthCompleted}, ${r.distinctStates} states, ${report.elapsedMs} ms)`,
+            )
         }
-        reports.push(report)
-        if (!flags.json)
+        yield* turnEventLoop
+        stop.dispose()
+        const signal = stop.received()
+        const report: SweepReport = {
+          iovcheck: version,
+          interrupted: signal !== undefined,
+          mode,
+          seed,
+          shard: `${shard.index}/${shard.count}`,
+          budget: { runs, maxSteps, depth, maxStates },
+          totals: {
+            scenarios: reports.length,
+            unsafe: reports.filter((r) => r.verdict === "unsafe").length,
+            modelDefects: reports.filter((r) => r.violations.some((v) => v.property === MODEL_DEFECT)).length,
+            distinctStates: reports.reduce((n, r) => n + r.distinctStates, 0),
+            commands: reports.reduce((n, r) => n + r.commands, 0),
+            elapsedMs: Math.round(performance.now() - started),
+          },
+          scenarios: reports,
+        }
+        writeSummary(
+          flags.out,
+          "iovcheck sweep",
+          report,
+          reports.map((r) => ({ ...r, expected: "safe" as const })),
+          { missedExpected: "failure", elapsedMs: performance.now() - started },
+        )
+        yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderSweepTable(report))
+        if (signal !== undefined)
           yield* Console.error(
-            `${scenario.id}: ${report.verdict} (${r.runs} runs, depth ${r.depthCompleted}, ${r.distinctStates} states, ${report.elapsedMs} ms)`,
+            `iovcheck: interrupted by ${signal} after ${reports.length} of ${generated.length} scenarios; summary in ${flags.out}/summary.json`,
           )
-      }
-      const report: SweepReport = {
-        iovcheck: version,
-        mode,
-        seed,
-        shard: `${shard.index}/${shard.count}`,
-        budget: { runs, maxSteps, depth, maxStates },
-        totals: {
-          scenarios: reports.length,
-          unsafe: reports.filter((r) => r.verdict === "unsafe").length,
-          modelDefects: reports.filter((r) => r.violations.some((v) => v.property === MODEL_DEFECT)).length,
-          distinctStates: reports.reduce((n, r) => n + r.distinctStates, 0),
-          commands: reports.reduce((n, r) => n + r.commands, 0),
-          elapsedMs: Math.round(performance.now() - started),
-        },
-        scenarios: reports,
-      }
-      writeSummary(
-        flags.out,
-        "iovcheck sweep",
-        report,
-        reports.map((r) => ({ ...r, expected: "safe" as const })),
-      )
-      yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderSweepTable(report))
-      yield* exitWith(reports.every((r) => r.asExpected) ? ExitCode.ok : ExitCode.finding)
-    }),
+        yield* exitWith(
+          signal !== undefined
+            ? signalExitCode(signal)
+            : reports.every((r) => r.asExpected)
+              ? ExitCode.ok
+              : ExitCode.finding,
+        )
+      }),
+    ),
 ).pipe(
+  Command.withShortDescription("Check generated feature combinations under the default policy: every one must be safe"),
   Command.withDescription(
-    "Check generated feature combinations under the default policy (pairwise, or --all): every one must be safe",
+    `Check generated feature combinations under the default policy (a pairwise covering array, or every combination with --all), each with the random search and a bounded exploration; every one must be safe. Writes OUT/<scenario>/<property>.json for a violation and OUT/summary.json (default OUT: ${SWEEP_DEFAULTS.out}). Exit 0 all safe, 1 a violation or model defect, 2 bad usage, 130/143 interrupted`,
   ),
 )

@@ -24,8 +24,9 @@ import {
 import { catalogue, resolveScenario, ScenarioError } from "../scenarios/catalogue.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
 import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
-import { writeCounterexample, writeSummary } from "./outputs.ts"
-import { ExitCode, exitWith, UsageError } from "./usage-error.ts"
+import { ExitCode, exitWith, signalExitCode, UsageError } from "./exit-codes.ts"
+import { prepareOutDir, writeCounterexample, writeSummary } from "./outputs.ts"
+import { listenForStop, turnEventLoop } from "./signals.ts"
 import { version } from "./version.ts"
 
 /** Default budget: traces per pass and longest trace. */
@@ -79,35 +80,71 @@ export const verifyCommand = Command.make(
   "verify",
   {
     scenario: scenarioFlag,
-    runs: Flag.Int("runs").pipe(Flag.withDescription("Traces per search pass"), Flag.withDefault(VERIFY_DEFAULTS.runs)),
-    seed: Flag.Int("seed").pipe(Flag.withDescription("fast-check seed"), Flag.optional),
+    runs: Flag.Int("runs").pipe(
+      Flag.withDescription(`Traces per search pass (default ${VERIFY_DEFAULTS.runs})`),
+      Flag.withDefault(VERIFY_DEFAULTS.runs),
+    ),
+    seed: Flag.Int("seed").pipe(
+      Flag.withDescription(`fast-check seed (default ${VERIFY_DEFAULTS.seed})`),
+      Flag.optional,
+    ),
     maxSteps: Flag.Int("max-steps").pipe(
-      Flag.withDescription("Longest trace, in commands"),
+      Flag.withDescription(`Longest trace, in commands (default ${VERIFY_DEFAULTS.maxSteps})`),
       Flag.withDefault(VERIFY_DEFAULTS.maxSteps),
     ),
     out: outFlag(VERIFY_DEFAULTS.out),
     json: jsonFlag("Print the JSON document instead of the table"),
   },
   (flags) =>
-    Effect.gen(function* () {
-      const runs = yield* positiveInt("runs", flags.runs)
-      const maxSteps = yield* positiveInt("max-steps", flags.maxSteps)
-      const seed = Option.getOrElse(flags.seed, () => VERIFY_DEFAULTS.seed)
-      const scenarios = yield* loadScenarios(flags.scenario)
-      const reports: Array<ScenarioReport> = []
-      for (const scenario of scenarios) {
-        const report = verifyScenario(scenario, { runs, seed, maxSteps, out: flags.out })
-        reports.push(report)
-        if (!flags.json)
+    // Uninterruptible: on SIGINT/SIGTERM the command finishes the scenario in progress, writes the
+    // summary of the completed ones and sets the signal's exit code itself.
+    Effect.uninterruptible(
+      Effect.gen(function* () {
+        const runs = yield* positiveInt("runs", flags.runs)
+        const maxSteps = yield* positiveInt("max-steps", flags.maxSteps)
+        const seed = Option.getOrElse(flags.seed, () => VERIFY_DEFAULTS.seed)
+        const scenarios = yield* loadScenarios(flags.scenario)
+        yield* prepareOutDir(flags.out)
+        const stop = listenForStop()
+        const started = performance.now()
+        const reports: Array<ScenarioReport> = []
+        for (const scenario of scenarios) {
+          yield* turnEventLoop
+          if (stop.received() !== undefined) break
+          const report = verifyScenario(scenario, { runs, seed, maxSteps, out: flags.out })
+          reports.push(report)
+          if (!flags.json)
+            yield* Console.error(
+              `${scenario.id}: ${report.verdict} (${report.runs} runs, ${report.commands} commands, ${report.elapsedMs} ms)`,
+            )
+        }
+        yield* turnEventLoop
+        stop.dispose()
+        const signal = stop.received()
+        const report: VerifyReport = { iovcheck: version, seed, interrupted: signal !== undefined, scenarios: reports }
+        writeSummary(flags.out, "iovcheck verify", report, reports, {
+          missedExpected: "failure",
+          elapsedMs: performance.now() - started,
+        })
+        yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report))
+        if (!flags.json && reports.some((r) => r.violations.length > 0))
+          yield* Console.log(`\ncounterexamples in ${flags.out}/; * = not 1-minimal`)
+        if (signal !== undefined)
           yield* Console.error(
-            `${scenario.id}: ${report.verdict} (${report.runs} runs, ${report.commands} commands, ${report.elapsedMs} ms)`,
+            `iovcheck: interrupted by ${signal} after ${reports.length} of ${scenarios.length} scenarios; summary in ${flags.out}/summary.json`,
           )
-      }
-      const report: VerifyReport = { iovcheck: version, seed, scenarios: reports }
-      writeSummary(flags.out, "iovcheck verify", report, reports)
-      yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report))
-      if (!flags.json && reports.some((r) => r.violations.length > 0))
-        yield* Console.log(`\ncounterexamples in ${flags.out}/; * = not 1-minimal`)
-      yield* exitWith(reports.every((r) => r.asExpected) ? ExitCode.ok : ExitCode.finding)
-    }),
-).pipe(Command.withDescription("Search every scenario for property violations and print a verdict table"))
+        yield* exitWith(
+          signal !== undefined
+            ? signalExitCode(signal)
+            : reports.every((r) => r.asExpected)
+              ? ExitCode.ok
+              : ExitCode.finding,
+        )
+      }),
+    ),
+).pipe(
+  Command.withShortDescription("Search every scenario for property violations and print a verdict table"),
+  Command.withDescription(
+    `Search every scenario for property violations and print a verdict table; writes OUT/<scenario>/<property>.json and OUT/summary.json (default OUT: ${VERIFY_DEFAULTS.out}). Exit 0 every verdict as expected, 1 otherwise, 2 bad usage or input, 130/143 interrupted (the completed scenarios are summarized)`,
+  ),
+)

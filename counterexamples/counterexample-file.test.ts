@@ -28,7 +28,11 @@ describe("counterexample file", () => {
   })
 
   it.each([
-    ["truncated JSON", encodeCounterexample(file).slice(0, 50), "Expected a valid JSON string"],
+    [
+      "truncated JSON",
+      encodeCounterexample(file).slice(0, 50),
+      "not valid JSON: line 3, column 3: unexpected end of file",
+    ],
     [
       "wrong field type",
       damaged((j) => {
@@ -43,7 +47,25 @@ describe("counterexample file", () => {
       'at ["property"]: Expected a known property id',
     ],
     ["step index past the end", damaged((j) => (j.stepIndex = 5)), "stepIndex 5 is past the last of 1 commands"],
-    ["foreign JSON", JSON.stringify({ hello: "world" }), 'at ["format"]'],
+    ["foreign JSON", JSON.stringify({ hello: "world" }), 'not an iovcheck counterexample file: at ["format"]'],
+    ["unknown key", damaged((j) => (j.sed = 1)), 'at ["sed"]: unknown key "sed" (nearest: seed'],
+    [
+      "unknown policy knob inline",
+      damaged((j) => ((j.scenario as { policy: Record<string, string> }).policy.atcInvalidaton = "skip")),
+      'at ["scenario"]["policy"]["atcInvalidaton"]: unknown key "atcInvalidaton" (nearest: atcInvalidation',
+    ],
+    [
+      "an ID outside the topology",
+      damaged(
+        (j) =>
+          ((j.commands as Array<Record<string, unknown>>)[0] = {
+            _tag: "HostAssignFunction",
+            rid: "09:00.7",
+            vm: "vm1",
+          }),
+      ),
+      'at ["commands"][0]["rid"]: HostAssignFunction: "09:00.7" is not a function',
+    ],
   ])("rejects %s with one line naming what is wrong", (_name, text, expected) => {
     const r = decodeCounterexample(text)
     expect(r._tag).toBe("Error")

@@ -10,7 +10,9 @@
  *   "property": "atc-coherence", "stepIndex": 5, "message": "…",
  *   "commands": [ { "_tag": "HostAssignFunction", "rid": "01:00.1", "vm": "vm1" }, … ] }
  * ```
- * Replay runs `commands`, never the seed, so a file stays valid when generators change. `property`
+ * Replay runs `commands`, never the seed, so a file stays valid when generators change. Decoding is
+ * strict: an unknown key anywhere is an error, and every ID a command names (VM, RID, page, DMA
+ * handle, procedure id, …) must exist in the inline scenario's topology (`command-ids.ts`). `property`
  * is a property id, or `"model-defect"` for a defect of the model found with this trace. `driver`
  * is `"random"` (with the fast-check `seed` and `path`) or `"explore"` (a shortest counterexample
  * from breadth-first search; no seed). `status` (optional) records a corpus file's verdict: `"open"`
@@ -18,10 +20,11 @@
  *
  * @module
  */
-import { Exit, Schema } from "effect"
+import { Schema } from "effect"
 import { Command } from "../model/command.ts"
 import { propertyIds } from "../properties/catalogue.ts"
-import { schemaErrorLine } from "../reports/schema-error.ts"
+import { parseJsonText, valueDecoder } from "../reports/decode-json.ts"
+import { commandIdIssue } from "./command-ids.ts"
 import { Scenario } from "../scenarios/scenario.ts"
 
 /** The format version this iovcheck writes and reads. */
@@ -51,24 +54,39 @@ export const CounterexampleFile = Schema.Struct({
       ? true
       : `stepIndex ${f.stepIndex} is past the last of ${f.commands.length} commands`,
   ),
+  // Every ID a command names exists in the inline scenario's topology (`command-ids.ts`).
+  Schema.makeFilter((f: { readonly scenario: Scenario; readonly commands: ReadonlyArray<Command> }) =>
+    commandIdIssue(f.scenario.topology, f.commands),
+  ),
 )
 /** A decoded counterexample file. */
 export type CounterexampleFile = typeof CounterexampleFile.Type
 
-const decode = Schema.decodeUnknownExit(Schema.fromJsonString(CounterexampleFile))
+const decode = valueDecoder(CounterexampleFile)
 
 /**
  * Decodes the text of a counterexample file. Returns the file, or a one-line message naming what
- * is wrong (`at ["commands"][3]["iova"]: Expected an integer`).
+ * is wrong (`at ["commands"][3]["iova"]: Expected an integer`); a JSON document of another kind is
+ * named as such before its keys are judged.
  */
 export const decodeCounterexample = (
   text: string,
 ):
   | { readonly _tag: "Ok"; readonly file: CounterexampleFile }
   | { readonly _tag: "Error"; readonly message: string } => {
-  const exit = decode(text)
-  if (Exit.isSuccess(exit)) return { _tag: "Ok", file: exit.value }
-  return { _tag: "Error", message: schemaErrorLine(exit.cause) }
+  const parsed = parseJsonText(text)
+  if (parsed._tag === "Error") return parsed
+  const format =
+    typeof parsed.value === "object" && parsed.value !== null
+      ? (parsed.value as { format?: unknown }).format
+      : undefined
+  if (format !== "iovcheck-counterexample")
+    return {
+      _tag: "Error",
+      message: `not an iovcheck counterexample file: at ["format"]: expected "iovcheck-counterexample", got ${format === undefined ? "none" : JSON.stringify(format)}`,
+    }
+  const decoded = decode(parsed.value)
+  return decoded._tag === "Ok" ? { _tag: "Ok", file: decoded.value } : decoded
 }
 
 /** Encodes a counterexample as pretty JSON text. */

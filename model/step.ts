@@ -31,6 +31,7 @@ import {
   guestInvalidateIotlb,
   guestStage1Unmap,
 } from "./nesting/guest-invalidation.ts"
+import { pridOf } from "./nesting/nesting.ts"
 import { guestAttachStage1, guestDetachStage1, guestStage1Map } from "./nesting/stage1.ts"
 import { rejected } from "./outcome.ts"
 import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
@@ -129,26 +130,36 @@ const handlers: Handlers = {
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),
 }
 
-/** The function a command names (`rid`, or an `iface` that is a function's RID), if any. */
+/**
+ * The function a command names: its `rid`, an `iface` that is a function's RID, or, for a guest's
+ * command under nesting, the function its `vrid` stands for in the guest's virtual IOMMU.
+ */
 const namedFunction = (state: State, command: Command) => {
-  const rid = "rid" in command ? command.rid : "iface" in command ? command.iface : undefined
+  const rid =
+    "rid" in command
+      ? command.rid
+      : "iface" in command
+        ? command.iface
+        : "vrid" in command && state.nesting !== undefined
+          ? pridOf(state.nesting, command.vm, command.vrid)
+          : undefined
   return rid === undefined ? undefined : state.functions.find((f) => f.rid === rid)
 }
 
 /**
- * Why the platform refuses `command` whatever its handler would do, or `undefined`: a guest no
- * longer sees a function vfio is releasing (the VMM unplugged it first), and the host cannot assign
- * it anew before the release ends (vfio still holds the device); a removed function sends
- * nothing (its posted writes already in the fabric still arrive); a hung one answers no ATS
- * Invalidate Request.
+ * Why the platform refuses `command` whatever its handler would do, or `undefined`:
+ * - while vfio releases a function, nothing else touches it: the guest no longer sees it (the VMM
+ *   unplugged it first) and the host's own actions on it (assigning it, binding its PASIDs, writing
+ *   its configuration) wait for the device, which vfio holds (`vfio_device_set` lock,
+ *   `pci_cfg_access_lock` around its reset);
+ * - a removed function sends nothing (its posted writes already in the fabric still arrive);
+ * - a hung one answers no ATS Invalidate Request.
  */
 const refusal = (state: State, command: Command): string | undefined => {
   const fn = namedFunction(state, command)
   if (fn === undefined) return undefined
-  if (command._tag.startsWith("Guest") && releaseInFlight(state, fn.rid))
-    return `${fn.rid} is being released: the guest no longer sees it`
-  if (command._tag === "HostAssignFunction" && releaseInFlight(state, fn.rid))
-    return `${fn.rid} is being released: vfio holds it until its release ends`
+  if ((command._tag.startsWith("Guest") || command._tag.startsWith("Host")) && releaseInFlight(state, fn.rid))
+    return `${fn.rid} is being released: vfio holds it until the release ends`
   if (command._tag.startsWith("Device") && command._tag !== "DeviceWriteArrives" && fn.link === "removed")
     return `${fn.rid} has been removed`
   if (command._tag === "DeviceCompleteAtsInvalidation" && fn.link === "hung")

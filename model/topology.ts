@@ -69,15 +69,26 @@ export type FunctionSpec = typeof FunctionSpec.Type
 
 const distinct = (xs: ReadonlyArray<string | number>): boolean => new Set(xs).size === xs.length
 
-/** Cross-field rules: distinct IDs, each VF names an existing PF, each page owner is known. */
+/**
+ * Cross-field rules: a world to search (at least one function, page and IOVA: an empty one would
+ * come out "safe" for want of anything to do), distinct IDs, each VF names an existing PF, each
+ * page owner is known.
+ */
 const wellFormedTopology = (t: {
   readonly vms: ReadonlyArray<string>
   readonly functions: ReadonlyArray<FunctionSpec>
   readonly subdevices?: ReadonlyArray<SubdeviceSpec>
   readonly pages: ReadonlyArray<string>
   readonly iovas: ReadonlyArray<number>
+  readonly pasids?: ReadonlyArray<number>
   readonly confidential?: ReadonlyArray<string>
-}): true | string => {
+}): true | string | { readonly path: ReadonlyArray<string>; readonly issue: string } => {
+  if (t.functions.length === 0)
+    return { path: ["functions"], issue: "Expected at least one function: there is nothing to search without one" }
+  if (t.pages.length === 0) return { path: ["pages"], issue: "Expected at least one page (the owner of HPA page 0)" }
+  if (t.iovas.length === 0) return { path: ["iovas"], issue: "Expected at least one IOVA for the VMMs to map" }
+  if (!distinct(t.pasids ?? [])) return { path: ["pasids"], issue: "PASIDs must be distinct" }
+  if (!distinct(t.confidential ?? [])) return { path: ["confidential"], issue: "confidential VMs must be distinct" }
   if (!distinct(t.vms)) return "VM ids must be distinct"
   if (!distinct(t.functions.map((f) => f.rid))) return "function RIDs must be distinct"
   if (!distinct(t.iovas)) return "IOVAs must be distinct"

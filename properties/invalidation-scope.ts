@@ -15,6 +15,7 @@
 import { describeFunction } from "../model/pcie/function.ts"
 import { type Command, formatCommand } from "../model/command.ts"
 import { formatIova, type VmId } from "../model/ids.ts"
+import type { AtsInvalidation } from "../model/pcie/ats.ts"
 import type { State } from "../model/state.ts"
 import type { Property } from "./property.ts"
 
@@ -37,11 +38,27 @@ const guestInvalidator = (before: State, command: Command): VmId | undefined => 
   }
 }
 
+/**
+ * Whether an ATS Invalidate Request arrived between two views of a function's pending ones (a
+ * request the host forgot on a timeout is not one that arrived).
+ */
+const received = (before: ReadonlyArray<AtsInvalidation>, after: ReadonlyArray<AtsInvalidation>): boolean => {
+  const key = (i: AtsInvalidation) => `${i.itag}|${i.pasid ?? "-"}|${i.iova ?? "*"}`
+  const count = new Map<string, number>()
+  for (const i of before) count.set(key(i), (count.get(key(i)) ?? 0) + 1)
+  for (const i of after) {
+    const n = count.get(key(i)) ?? 0
+    if (n === 0) return true
+    count.set(key(i), n - 1)
+  }
+  return false
+}
+
 /** The `invalidation-scope` property. */
 export const invalidationScope: Property = {
   id: "invalidation-scope",
   statement:
-    "An invalidation a guest issues never changes the cached state (ATC, pending ATS invalidations, IOTLB) of a function or domain owned by someone else.",
+    "An invalidation a guest issues never sends an ATS Invalidate Request to, nor drops a cached translation (ATC, IOTLB) of, a function or domain owned by someone else.",
   kind: "isolation",
   citation: "seed thread 001 (vRID -> pRID and vDomain-ID -> pDomain-ID translation); PCIe Base 6.0 §10.3",
   check: ({ before, command, after }) => {
@@ -50,11 +67,11 @@ export const invalidationScope: Property = {
     for (const fn of before.functions) {
       if (fn.owner === vm) continue
       const now = after.functions.find((f) => f.rid === fn.rid)
-      if (
-        now !== undefined &&
-        (now.ats.invalidations.length !== fn.ats.invalidations.length || now.ats.atc.length !== fn.ats.atc.length)
-      )
+      if (now === undefined) continue
+      if (received(fn.ats.invalidations, now.ats.invalidations))
         return `${vm}'s invalidation (${formatCommand(command)}) reached ${describeFunction(fn)}: an ATS Invalidate Request was sent to a function ${vm} does not own`
+      if (now.ats.atc.length < fn.ats.atc.length)
+        return `${vm}'s invalidation (${formatCommand(command)}) dropped ATC entries of ${describeFunction(fn)}, a function ${vm} does not own`
     }
     const kept = after.nesting?.iotlb ?? []
     for (const e of before.nesting?.iotlb ?? []) {

@@ -1,12 +1,18 @@
 /**
- * The summary of a run (`verify` or `fuzz`) for people and CI dashboards: Markdown, and JUnit XML
- * with one test case per scenario × property (failed when the property is violated against the
- * scenario's expectation, or expected violated and not found; skipped-free, so dashboards count
- * every pair). The JSON summary is the command's own `--json` document.
+ * The summary of a run (`verify`, `explore`, `fuzz`, `merge`) for people: Markdown, with the
+ * judgement of each scenario that the JUnit XML (`junit.xml`, see `junit.ts`) and the command's
+ * exit code share, so the three always agree. The JSON summary is the command's own `--json`
+ * document.
+ *
+ * Two modes, by what an expected violation that was not found means:
+ * - `"failure"` (`verify`, `explore`): the search was the scenario's test; not finding an expected
+ *   violation is a failure, and the command exits 1.
+ * - `"skipped"` (`fuzz`, `merge`): a time-budgeted search that rotates scenarios proves no absence;
+ *   an expected violation not found is skipped, not failed, and only an unexpected violation (or a
+ *   regression or crash) fails the run.
  *
  * @module
  */
-import { propertyIds } from "../properties/catalogue.ts"
 import type { Expectation } from "../scenarios/scenario.ts"
 import { formatExpectation } from "../scenarios/scenario.ts"
 import { renderTable } from "./table.ts"
@@ -17,23 +23,73 @@ export interface SummaryScenario {
   readonly expected: Expectation | null
   readonly asExpected: boolean
   readonly violations: ReadonlyArray<{ readonly property: string; readonly message: string; readonly file: string }>
+  /** Wall time spent on this scenario, when the command measures it per scenario. */
+  readonly elapsedMs?: number
+}
+
+/** What an expected violation that was not found counts as, and the run's wall time. */
+export interface JunitOptions {
+  readonly missedExpected: "failure" | "skipped"
+  readonly elapsedMs: number
+}
+
+/** A scenario's violations against its expectation. */
+export interface Judgement {
+  /** Violated properties the expectation does not list. */
+  readonly unexpected: ReadonlyArray<string>
+  /** Properties the expectation lists that were not violated. */
+  readonly missing: ReadonlyArray<string>
+}
+
+/** The expected properties of an expectation (none for `"safe"` or no expectation). */
+export const expectedProperties = (expected: Expectation | null | undefined): ReadonlyArray<string> =>
+  expected === null || expected === undefined || expected === "safe" ? [] : expected.violates
+
+/** Compares a scenario's violations with its expectation. */
+export const judge = (s: SummaryScenario): Judgement => {
+  const want = expectedProperties(s.expected)
+  const got = [...new Set(s.violations.map((v) => v.property))]
+  return {
+    unexpected: got.filter((p) => !want.includes(p)).sort(),
+    missing: want.filter((p) => !got.includes(p)),
+  }
+}
+
+/** Whether the run passes in this mode: no unexpected violation, and (mode `"failure"`) none missing. */
+export const passes = (s: SummaryScenario, mode: JunitOptions["missedExpected"]): boolean => {
+  const j = judge(s)
+  return j.unexpected.length === 0 && (mode === "skipped" || j.missing.length === 0)
 }
 
 /** The run summary as Markdown. */
-export const summaryMarkdown = (title: string, scenarios: ReadonlyArray<SummaryScenario>): string =>
-  [
+export const summaryMarkdown = (
+  title: string,
+  scenarios: ReadonlyArray<SummaryScenario>,
+  options: JunitOptions,
+): string => {
+  const judged = scenarios.map((s) => ({ s, j: judge(s) }))
+  const unexpected = judged.reduce((n, { j }) => n + j.unexpected.length, 0)
+  const expected = judged.reduce((n, { s }) => n + expectedProperties(s.expected).length, 0)
+  const missing = judged.reduce((n, { j }) => n + j.missing.length, 0)
+  const headline =
+    options.missedExpected === "failure"
+      ? `${scenarios.filter((s) => passes(s, "failure")).length} of ${scenarios.length} scenarios as expected.`
+      : `${unexpected} unexpected violations in ${scenarios.length} scenarios; ${expected - missing} of ${expected} expected violations found (one not found is skipped, not failed: a time-budgeted search proves no absence).`
+  return [
     `# ${title}`,
     "",
-    `${scenarios.filter((s) => s.asExpected).length} of ${scenarios.length} scenarios as expected.`,
+    headline,
     "",
     "```",
     renderTable(
-      ["scenario", "expected", "as expected", "violated"],
-      scenarios.map((s) => [
+      ["scenario", "expected", "passes", "violated", "unexpected", "expected, not found"],
+      judged.map(({ s, j }) => [
         s.id,
         formatExpectation(s.expected ?? undefined),
-        s.asExpected ? "yes" : "NO",
+        passes(s, options.missedExpected) ? "yes" : "NO",
         s.violations.map((v) => v.property).join(", ") || "-",
+        j.unexpected.join(", ") || "-",
+        j.missing.join(", ") || "-",
       ]),
     ),
     "```",
@@ -43,31 +99,4 @@ export const summaryMarkdown = (title: string, scenarios: ReadonlyArray<SummaryS
     ),
     "",
   ].join("\n")
-
-const xml = (text: string): string =>
-  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;")
-
-/** The run summary as JUnit XML: one test case per scenario × property. */
-export const summaryJunit = (suite: string, scenarios: ReadonlyArray<SummaryScenario>): string => {
-  const cases = scenarios.flatMap((s) =>
-    propertyIds.map((property) => {
-      const expected = s.expected !== null && s.expected !== "safe" && s.expected.violates.includes(property)
-      const found = s.violations.find((v) => v.property === property)
-      const failure =
-        found !== undefined && !expected
-          ? `<failure message="${xml(`unexpected violation: ${found.message}`)}">${xml(found.file)}</failure>`
-          : found === undefined && expected
-            ? `<failure message="expected violation not found"/>`
-            : ""
-      return `    <testcase classname="${xml(s.id)}" name="${xml(property)}">${failure}</testcase>`
-    }),
-  )
-  const failures = cases.filter((c) => c.includes("<failure")).length
-  return `<?xml version="1.0" encoding="UTF-8"?>
-<testsuites>
-  <testsuite name="${xml(suite)}" tests="${cases.length}" failures="${failures}">
-${cases.join("\n")}
-  </testsuite>
-</testsuites>
-`
 }

@@ -4,7 +4,7 @@
  *
  * JSON shape:
  * ```json
- * { "iovcheck": "0.1.0", "mode": "pairwise", "seed": 1, "shard": "1/1",
+ * { "iovcheck": "0.1.0", "interrupted": false, "mode": "pairwise", "seed": 1, "shard": "1/1",
  *   "budget": { "runs": 300, "maxSteps": 100, "depth": 5, "maxStates": 30000 },
  *   "totals": { "scenarios": 10, "unsafe": 0, "modelDefects": 0, "distinctStates": 120000,
  *               "commands": 400000, "elapsedMs": 30000 },
@@ -49,6 +49,8 @@ export interface SweepScenarioReport {
 /** The whole `sweep --json` document. */
 export interface SweepReport {
   readonly iovcheck: string
+  /** Whether SIGINT/SIGTERM stopped the sweep before its last scenario. */
+  readonly interrupted: boolean
   readonly mode: "pairwise" | "all"
   readonly seed: number
   readonly shard: string

@@ -4,7 +4,7 @@
  *
  * JSON shape:
  * ```json
- * { "iovcheck": "0.1.0", "seed": 1,
+ * { "iovcheck": "0.1.0", "seed": 1, "interrupted": false,
  *   "scenarios": [ { "id": "…", "expected": "safe" | { "violates": ["…"] } | null,
  *                    "verdict": "safe" | "unsafe", "asExpected": true, "runs": 1000, "commands": 25000,
  *                    "elapsedMs": 812,
@@ -45,6 +45,8 @@ export interface ScenarioReport {
 export interface VerifyReport {
   readonly iovcheck: string
   readonly seed: number
+  /** True when SIGINT/SIGTERM stopped the run: `scenarios` holds the completed ones only. */
+  readonly interrupted: boolean
   readonly scenarios: ReadonlyArray<ScenarioReport>
 }
 

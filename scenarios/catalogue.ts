@@ -4,11 +4,10 @@
  *
  * @module
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs"
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs"
 import { dirname, join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { Exit, Schema } from "effect"
-import { schemaErrorLine } from "../reports/schema-error.ts"
+import { jsonDecoder, nearest } from "../reports/decode-json.ts"
 import { Scenario } from "./scenario.ts"
 
 /** A scenario that could not be loaded: one line naming the file and what is wrong. */
@@ -27,13 +26,16 @@ export const packageRoot: string = (() => {
   return dir
 })()
 
-const decodeScenario = Schema.decodeUnknownExit(Schema.fromJsonString(Scenario))
+const decodeScenario = jsonDecoder(Scenario)
 
-/** Decodes a scenario from JSON text; `origin` names the file in the error. Throws `ScenarioError`. */
+/**
+ * Decodes a scenario from JSON text, strictly (an unknown key at any level is an error); `origin`
+ * names the file in the error. Throws `ScenarioError`.
+ */
 export const parseScenario = (text: string, origin: string): Scenario => {
-  const exit = decodeScenario(text)
-  if (Exit.isSuccess(exit)) return exit.value
-  throw new ScenarioError(`${origin}: ${schemaErrorLine(exit.cause)}`)
+  const decoded = decodeScenario(text)
+  if (decoded._tag === "Ok") return decoded.value
+  throw new ScenarioError(`${origin}: ${decoded.message}`)
 }
 
 /** Every catalogue scenario, sorted by id. Throws `ScenarioError` for a damaged catalogue file. */
@@ -46,21 +48,28 @@ export const catalogue = (): ReadonlyArray<Scenario> => {
 }
 
 /**
- * A catalogue id or the path of a scenario file. Throws `ScenarioError` when it is neither, or the
- * file is damaged.
+ * A catalogue id or the path of a scenario file. Throws `ScenarioError` when it is neither (one
+ * line: "no such file" for a path, the nearest catalogue ids for an id), or the file is damaged.
  */
 export const resolveScenario = (idOrFile: string, known: ReadonlyArray<Scenario> = catalogue()): Scenario => {
   const byId = known.find((s) => s.id === idOrFile)
   if (byId !== undefined) return byId
+  const looksLikePath = /[/\\]/.test(idOrFile) || idOrFile.endsWith(".json")
   if (!existsSync(idOrFile))
     throw new ScenarioError(
-      `unknown scenario ${JSON.stringify(idOrFile)}: not a catalogue id (${known.map((s) => s.id).join(", ")}) nor a file`,
+      looksLikePath
+        ? `${idOrFile}: no such file`
+        : `unknown scenario ${JSON.stringify(idOrFile)}: not a catalogue id (nearest: ${nearest(
+            idOrFile,
+            known.map((s) => s.id),
+          ).join(", ")}; \`iovcheck scenarios\` lists them) and no such file`,
     )
+  if (statSync(idOrFile).isDirectory()) throw new ScenarioError(`${idOrFile}: a folder, not a scenario file`)
   let text: string
   try {
     text = readFileSync(idOrFile, "utf8")
   } catch (e) {
-    throw new ScenarioError(`${idOrFile}: cannot read (${e instanceof Error ? e.message : String(e)})`)
+    throw new ScenarioError(`${idOrFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
   }
   return parseScenario(text, idOrFile)
 }

@@ -44,6 +44,8 @@ export interface ExploreOptions {
   readonly now: () => number
   /** Stop when `now()` passes this (the level in progress does not count as completed). */
   readonly deadline?: number
+  /** Checked with the deadline (every 1024 transitions): stop when it returns true (a signal). */
+  readonly shouldStop?: () => boolean
 }
 
 /** A shortest counterexample: the commands from the initial state to the violating transition. */
@@ -58,6 +60,7 @@ export type StopReason =
   | "exhausted" // no new state: every reachable state was explored
   | "all-violated" // every property has a shortest counterexample
   | "time" // the deadline passed inside a level
+  | "interrupted" // `shouldStop` said so inside a level
 
 /** What a search covered and found. */
 export interface ExploreResult<C> {
@@ -107,9 +110,15 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       const commands = model.enabled(state)
       for (let k = 0; k < commands.length; k++) {
         transitions++
-        if (options.deadline !== undefined && (transitions & 1023) === 0 && options.now() > options.deadline) {
-          stoppedBy = "time"
-          break search
+        if ((transitions & 1023) === 0) {
+          if (options.deadline !== undefined && options.now() > options.deadline) {
+            stoppedBy = "time"
+            break search
+          }
+          if (options.shouldStop?.() === true) {
+            stoppedBy = "interrupted"
+            break search
+          }
         }
         const successor = model.next(state, commands[k] as C)
         for (const v of successor.violations)

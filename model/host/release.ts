@@ -7,7 +7,9 @@
  * the device (the VMM unplugged it before vfio closes it), so its commands naming it are refused.
  * vfio serializes a device's reset and its release (both under the device set lock, and a file is
  * not closed while an ioctl on it runs): a release waits while a reset of the function is in flight.
- * The scenario's `procedures.release` gives the program.
+ * The scenario's `procedures.release` gives the program. When the release starts, the VMM has
+ * already unplugged the device from the guest: under nesting its vIOMMU detached the device's nested
+ * domains (with their flush), as QEMU does on device_del before closing the vfio device.
  *
  * Operations, in the order Linux runs them by default (`vfio_pci_core_close_device` →
  * `vfio_pci_core_disable`: `pci_clear_master`, `vfio_pci_set_irqs_ioctl(… DATA_NONE …)`,
@@ -35,8 +37,8 @@
  * - `detach { to: "blocking" | "host-identity" }`: the function leaves the VM: its context entry
  *   is cleared (a blocking domain: Linux's blocked domain, iommufd's default on release) or becomes
  *   pass-through (the host's identity domain, `iommu.passthrough=1`: XSA-302's deassigned device
- *   that could still DMA into the host); its nested attachments are detached with their flush,
- *   its vRID removed from the VM's virtual IOMMU (`vRidOnReassign`), vfio's emulated capability and
+ *   that could still DMA into the host); its vRID is removed from the VM's virtual IOMMU with its
+ *   vDEVICE (`vRidOnReassign`), vfio's emulated capability and
  *   the old guest's driver state for it (capability writes, DMA handles and their vIOMMU mappings)
  *   go, its TDI is stopped (CONFIG_UNLOCKED, T=0); the host owns it. Exactly once.
  * - `attach`: for a reassignment, the next VM gets the function as a fresh assignment does (its
@@ -177,7 +179,8 @@ const startRelease = (ctx: StepContext, state: State, rid: Rid, to: FunctionOwne
   if (procedureByPid(state.host, resetPid(rid)) !== undefined)
     return unchanged(state, waiting(`vfio is resetting ${rid}: its close waits for the device set lock`))
   const p: ReleaseProcedure = { _tag: "Release", pid, rid, from: fn.owner, to, pc: 0 }
-  const started = advanceRelease(ctx, { ...state, host: putProcedure(state.host, p) }, p)
+  const unplugged = detachAll(state, rid)
+  const started = advanceRelease(ctx, { ...unplugged, host: putProcedure(unplugged.host, p) }, p)
   return { ...started, events: [{ _tag: "ReleaseStarted", rid, from: fn.owner, to }, ...started.events] }
 }
 
@@ -316,7 +319,7 @@ const detach = (
 ): [State, ReadonlyArray<Event>] => {
   const from = p.from
   const rid = p.rid
-  let s = detachAll(state, rid)
+  let s = state
   let staleVrid: Rid | undefined
   if (s.nesting !== undefined) {
     const old = vridOf(s.nesting, from, rid)
