@@ -27,7 +27,7 @@
  * | `table` | a stage-1 table of the command's VM: 1 … nesting tables |
  * | `vtag` | below 2^16 (a guest's virtual domain tag, of its choosing) |
  * | `iova` | for a host command, an IOVA of the topology (the only ones the VMM maps); else any |
- * | `pid` | a procedure this topology can start: `unmap:<vm>:<iova>`, `irte:<iface>:<entry>`, `pasid:<rid>:<pasid>`, `pasidcfg:<rid>`, `release:<rid>`, `reset:<rid>`, `ginvq:<vm>` (with nesting) |
+ * | `pid` | a procedure this topology can start: `unmap:<vm>:<iova>`, `irte:<iface>:<entry>`, `pasid:<rid>:<pasid>`, `pasidcfg:<rid>`, `release:<rid>`, `reset:<rid>`, `flushq`, `ginvq:<vm>` (with nesting) |
  *
  * What stays free is what the model itself lets an actor choose: a guest may name any well-formed
  * RID as a `vrid` (the attack of the nested scenarios) and any IOVA or GPA in its own stage-1 tables
@@ -39,6 +39,7 @@ import { actorOf, type Command } from "../model/command.ts"
 import { unmapPid } from "../model/host/unmap.ts"
 import { irtePid } from "../model/host/irte-programming.ts"
 import { teardownPid } from "../model/host/pasid-teardown.ts"
+import { FLUSH_QUEUE_PID } from "../model/host/flush-queue.ts"
 import { pasidEntryUpdatePid } from "../model/host/pasid-entry-update.ts"
 import { releasePid } from "../model/host/release.ts"
 import { resetPid } from "../model/host/reset.ts"
@@ -79,6 +80,7 @@ const domainsOf = (topology: Topology): Domains => {
     ...[...entries].flatMap(([iface, n]) => Array.from({ length: n }, (_, e) => irtePid(iface, e))),
     ...rids.flatMap((rid) => s.pasids.map((pasid) => teardownPid(rid, pasid))),
     ...rids.flatMap((rid) => [pasidEntryUpdatePid(rid), releasePid(rid), resetPid(rid)]),
+    FLUSH_QUEUE_PID,
   ])
   return {
     vms,
@@ -187,6 +189,7 @@ export const FREE_FIELDS: Readonly<Record<string, string>> = {
   enable: "a bit value",
   request: "an enumeration (the Schema checks it)",
   to: "an enumeration (the Schema checks it)",
+  pages: "a mapping's granule count, 1 or 2 (the Schema checks it; the map step checks its IOVAs and pages)",
 }
 
 /** A command field that names something outside the topology: its path in the file and why. */

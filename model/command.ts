@@ -6,10 +6,12 @@
  * - `HostAllocatePage { page, vm }`: give a free HPA page to a VM (guest RAM backing).
  * - `HostAssignFunction { rid, vm }`: VFIO assigns a VF to a VM; its context entry points at the
  *   VM's domain.
- * - `HostMapIova { vm, iova, page }`: `VFIO_IOMMU_MAP_DMA` of one page into the VM's domain.
+ * - `HostMapIova { vm, iova, page, pages? }`: `VFIO_IOMMU_MAP_DMA` of one page (or, with `pages: 2`,
+ *   of a scaled-down large page of two granules) into the VM's domain.
  * - `HostUnmapIova { vm, iova }`: `VFIO_IOMMU_UNMAP_DMA`; starts the unmap procedure and runs its
  *   first step (clear the PTE).
  * - `HostAdvance { pid }`: runs the next atomic step of the host procedure `pid`.
+ * - `HostFlushQueue {}`: the flush-queue timer fires: the batch flush of deferred unmaps starts.
  * - `HostAssignSubdevice { sub, vm }`: assigns an ADI or mdev to a VM (a PASID entry for a tagged one).
  *
  * Guest (a VM's driver, through what the VMM exposes):
@@ -89,7 +91,12 @@ const RequestPasid = Schema.optionalKey(Pasid)
 export const Command = Schema.Union([
   Schema.TaggedStruct("HostAllocatePage", { page: HpaPage, vm: VmId }),
   Schema.TaggedStruct("HostAssignFunction", { rid: Rid, vm: VmId }),
-  Schema.TaggedStruct("HostMapIova", { vm: VmId, iova: Iova, page: HpaPage }),
+  Schema.TaggedStruct("HostMapIova", {
+    vm: VmId,
+    iova: Iova,
+    page: HpaPage,
+    pages: Schema.optionalKey(Schema.Int.check(Schema.isGreaterThanOrEqualTo(1), Schema.isLessThanOrEqualTo(2))),
+  }),
   Schema.TaggedStruct("HostUnmapIova", { vm: VmId, iova: Iova }),
   Schema.TaggedStruct("HostAdvance", { pid: Schema.String }),
   Schema.TaggedStruct("DeviceTranslationRequest", { rid: Rid, iova: Iova, pasid: RequestPasid }),
@@ -162,6 +169,7 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("DeviceWriteArrives", { rid: Rid }),
   Schema.TaggedStruct("DeviceHang", { rid: Rid }),
   Schema.TaggedStruct("DeviceSurpriseRemoval", { rid: Rid }),
+  Schema.TaggedStruct("HostFlushQueue", {}),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -179,7 +187,11 @@ export const formatCommand = (command: Command): string =>
   match(command)
     .with({ _tag: "HostAllocatePage" }, (c) => `HostAllocatePage(page=${c.page}, vm=${c.vm})`)
     .with({ _tag: "HostAssignFunction" }, (c) => `HostAssignFunction(rid=${c.rid}, vm=${c.vm})`)
-    .with({ _tag: "HostMapIova" }, (c) => `HostMapIova(vm=${c.vm}, iova=${formatIova(c.iova)}, page=${c.page})`)
+    .with(
+      { _tag: "HostMapIova" },
+      (c) =>
+        `HostMapIova(vm=${c.vm}, iova=${formatIova(c.iova)}, page=${c.page}${c.pages === undefined ? "" : `, pages=${c.pages}`})`,
+    )
     .with({ _tag: "HostUnmapIova" }, (c) => `HostUnmapIova(vm=${c.vm}, iova=${formatIova(c.iova)})`)
     .with({ _tag: "HostAdvance" }, (c) => `HostAdvance(pid=${c.pid})`)
     .with({ _tag: "DeviceCompleteAtsInvalidation" }, (c) => `DeviceCompleteAtsInvalidation(rid=${c.rid})`)
@@ -272,4 +284,5 @@ export const formatCommand = (command: Command): string =>
     .with({ _tag: "DeviceWriteArrives" }, (c) => `DeviceWriteArrives(rid=${c.rid})`)
     .with({ _tag: "DeviceHang" }, (c) => `DeviceHang(rid=${c.rid})`)
     .with({ _tag: "DeviceSurpriseRemoval" }, (c) => `DeviceSurpriseRemoval(rid=${c.rid})`)
+    .with({ _tag: "HostFlushQueue" }, () => "HostFlushQueue()")
     .exhaustive()

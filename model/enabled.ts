@@ -5,7 +5,9 @@
  * command from a trace always leaves a valid trace. `enabled` reads no policy: a guest write the
  * VMM will trap is enabled, and `step` decides what it does.
  *
- * What "makes sense": host actions whose precondition holds; every request an assigned interface
+ * What "makes sense": host actions whose precondition holds (a mapping of two granules, the model's
+ * large page, where two consecutive IOVAs of the scenario and two consecutive pages of the VM allow
+ * it; an unmap where a mapping begins); every request an assigned interface
  * can put on the link (including ones the IOMMU will fault or block: a device may DMA anywhere and
  * a guest may program its device's DMA engine and interrupt entries with any value); translated
  * requests only through an ATC entry the device holds; advancing any procedure in flight.
@@ -18,11 +20,12 @@
  * @module
  */
 import type { Command } from "./command.ts"
-import type { FunctionOwner } from "./ids.ts"
+import { type FunctionOwner, PAGE_SIZE } from "./ids.ts"
 import { walk } from "./iommu/domain.ts"
 import type { Message } from "./interrupt/message.ts"
 import type { CapField } from "./pcie/pasid-pri.ts"
 import { freePages } from "./memory/pages.ts"
+import { FLUSH_QUEUE_PID } from "./host/flush-queue.ts"
 import { procedureByPid } from "./host/host.ts"
 import { pasidBusy, teardownPid } from "./host/pasid-teardown.ts"
 import { releaseInFlight } from "./host/release.ts"
@@ -190,15 +193,24 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
     if (sub.owner === "host") for (const d of domains) out.push({ _tag: "HostAssignSubdevice", sub: sub.id, vm: d.vm })
   for (const d of domains)
     for (const iova of state.iovas) {
-      if (walk(d, iova) !== undefined) {
-        if (procedureByPid(state.host, unmapPid(d.vm, iova)) === undefined)
+      const pte = d.ptes.find((p) => p.iova === iova)
+      if (pte !== undefined) {
+        if (pte.base === iova && procedureByPid(state.host, unmapPid(d.vm, iova)) === undefined)
           out.push({ _tag: "HostUnmapIova", vm: d.vm, iova })
-      } else if (!iovaBusy(state, d.vm, iova))
+      } else if (!iovaBusy(state, d.vm, iova)) {
+        const next = iova + PAGE_SIZE
+        const large = state.iovas.includes(next) && walk(d, next) === undefined && !iovaBusy(state, d.vm, next)
         state.memory.forEach((owner, page) => {
-          if (owner === d.vm) out.push({ _tag: "HostMapIova", vm: d.vm, iova, page })
+          if (owner !== d.vm) return
+          out.push({ _tag: "HostMapIova", vm: d.vm, iova, page })
+          if (large && state.memory[page + 1] === d.vm)
+            out.push({ _tag: "HostMapIova", vm: d.vm, iova, page, pages: 2 })
         })
+      }
     }
   for (const p of state.host.procedures) out.push({ _tag: "HostAdvance", pid: p.pid })
+  if (state.host.flushQueue.length > 0 && procedureByPid(state.host, FLUSH_QUEUE_PID) === undefined)
+    out.push({ _tag: "HostFlushQueue" })
 
   const interfaces = [
     ...state.functions.map((f) => ({ iface: f.rid, owner: f.owner, entries: f.msix.length, sub: false, mdev: false })),

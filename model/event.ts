@@ -19,6 +19,20 @@ export type Event =
   | { readonly _tag: "PageAllocated"; readonly page: HpaPage; readonly vm: VmId }
   | { readonly _tag: "PageFreed"; readonly page: HpaPage; readonly from: VmId }
   | { readonly _tag: "IovaFreed"; readonly vm: VmId; readonly iova: Iova }
+  | { readonly _tag: "FlushDeferred"; readonly vm: VmId; readonly iova: Iova }
+  | { readonly _tag: "FlushQueueDone"; readonly flushed: number }
+  | { readonly _tag: "DomainTagAllocated"; readonly vm: VmId; readonly did: number }
+  | { readonly _tag: "DomainTagFreed"; readonly vm: VmId; readonly did: number; readonly flushed: boolean }
+  | {
+      readonly _tag: "EntryCacheInvalidated"
+      readonly command: string
+      readonly rid: Rid
+      /** The PASID named (undefined: every PASID of the RID, or the context entry). */
+      readonly pasid?: number | undefined
+      /** The domain tag named, or every entry of the RID. */
+      readonly did: number | undefined | "global"
+      readonly dropped: number
+    }
   | {
       readonly _tag: "WritePosted"
       readonly rid: Rid
@@ -28,8 +42,15 @@ export type Event =
     }
   | { readonly _tag: "LinkChanged"; readonly rid: Rid; readonly link: "hung" | "removed" }
   | { readonly _tag: "FunctionAssigned"; readonly rid: Rid; readonly vm: VmId; readonly did: number }
-  | { readonly _tag: "PteWritten"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
-  | { readonly _tag: "PteCleared"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
+  | {
+      readonly _tag: "PteWritten"
+      readonly vm: VmId
+      readonly iova: Iova
+      readonly page: HpaPage
+      /** Granules of the mapping (absent: one). */
+      readonly pages?: number
+    }
+  | { readonly _tag: "PteCleared"; readonly vm: VmId; readonly iova: Iova; readonly page: HpaPage }
   | { readonly _tag: "IotlbFilled"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
   | {
       readonly _tag: "IotlbInvalidated"
@@ -37,6 +58,8 @@ export type Event =
       readonly did: number
       /** undefined: every IOVA of the domain (domain-selective). */
       readonly iova?: Iova | undefined
+      /** Granules from `iova` (absent: one). */
+      readonly pages?: number
       readonly dropped: number
     }
   | {
@@ -342,9 +365,8 @@ export type Event =
   | {
       readonly _tag: "UnmapCompleted"
       readonly vm: VmId
-      readonly did: number
       readonly iova: Iova
-      readonly page: HpaPage
+      readonly pages: ReadonlyArray<HpaPage>
     }
 
 const by = (e: { readonly rid: Rid; readonly initiator?: string }): string =>
@@ -365,6 +387,19 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     .with({ _tag: "PageAllocated" }, (e) => `page ${e.page} allocated to ${e.vm}`)
     .with({ _tag: "PageFreed" }, (e) => `page ${e.page} freed (was ${e.from}'s)`)
     .with({ _tag: "IovaFreed" }, (e) => `${e.vm}'s IOVA ${formatIova(e.iova)} may be mapped again`)
+    .with({ _tag: "FlushDeferred" }, (e) => `${e.vm}'s ${formatIova(e.iova)} queued for the next batch flush`)
+    .with({ _tag: "FlushQueueDone" }, (e) => `batch flush done: ${e.flushed} queued IOVA(s) flushed`)
+    .with({ _tag: "DomainTagAllocated" }, (e) => `${e.vm}'s domain takes ${tag} ${e.did}`)
+    .with(
+      { _tag: "DomainTagFreed" },
+      (e) =>
+        `${e.vm}'s domain has no user left: ${tag} ${e.did} freed${e.flushed ? " after flushing it" : " without a flush"}`,
+    )
+    .with(
+      { _tag: "EntryCacheInvalidated" },
+      (e) =>
+        `${e.command} ${e.rid}${e.pasid === undefined ? "" : ` PASID ${e.pasid}`} ${e.did === "global" ? "(global)" : e.did === undefined ? `(no ${tag})` : `${tag} ${e.did}`}: ${e.dropped} cached entr${e.dropped === 1 ? "y" : "ies"} dropped`,
+    )
     .with(
       { _tag: "WritePosted" },
       (e) => `${e.rid} posted a write to ${atsRange(e)} (issued under ${e.issuedUnder}), in flight`,
@@ -373,8 +408,12 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
       e.link === "hung" ? `${e.rid} hangs: it answers no ATS Invalidate Request any more` : `${e.rid} is removed`,
     )
     .with({ _tag: "FunctionAssigned" }, (e) => `${e.rid} assigned to ${e.vm}, context entry -> ${tag} ${e.did}`)
-    .with({ _tag: "PteWritten" }, (e) => `PTE ${tag} ${e.did} ${formatIova(e.iova)} -> page ${e.page}`)
-    .with({ _tag: "PteCleared" }, (e) => `PTE ${tag} ${e.did} ${formatIova(e.iova)} cleared (was page ${e.page})`)
+    .with({ _tag: "PteWritten" }, (e) =>
+      e.pages === undefined
+        ? `${e.vm}'s PTE ${formatIova(e.iova)} -> page ${e.page}`
+        : `${e.vm}'s mapping of ${e.pages} granules ${formatIova(e.iova)} -> pages ${e.page}…${e.page + e.pages - 1} (a large page)`,
+    )
+    .with({ _tag: "PteCleared" }, (e) => `${e.vm}'s PTE ${formatIova(e.iova)} cleared (was page ${e.page})`)
     .with({ _tag: "IotlbFilled" }, (e) => `IOTLB filled ${tag} ${e.did} ${formatIova(e.iova)} -> page ${e.page}`)
     .with(
       { _tag: "IotlbInvalidated" },
@@ -571,7 +610,8 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     )
     .with(
       { _tag: "UnmapCompleted" },
-      (e) => `unmap of ${e.vm} ${formatIova(e.iova)} (${tag} ${e.did}, page ${e.page}) completed`,
+      (e) =>
+        `unmap of ${e.vm} ${formatIova(e.iova)} (page${e.pages.length === 1 ? "" : "s"} ${e.pages.join(", ")}) completed`,
     )
     .exhaustive()
 }

@@ -1,11 +1,12 @@
 /**
  * The initial state of a topology: every function and sub-device owned by the host with an empty
  * ATC, no interrupt entry programmed, and no context entry (blocked) unless the topology gives the
- * host a pass-through one; one empty domain per VM (DID = 1 + the VM's index in sorted order);
+ * host a pass-through one; one empty domain per VM, with no Domain-ID until its first user;
  * pages with their declared owners; an empty interrupt remapping table; no procedure in flight.
  *
  * @module
  */
+import { EMPTY_ENTRY_CACHE } from "./iommu/entry-cache.ts"
 import { initialNesting } from "./nesting/nesting.ts"
 import { atsReset } from "./pcie/ats.ts"
 import type { State } from "./state.ts"
@@ -49,13 +50,14 @@ export const initialState = (topology: Topology): State => ({
       .map((f) => ({ rid: f.rid, kind: "pass-through" as const }))
       .sort(byKey((e) => e.rid)),
     pasids: [],
-    domains: [...topology.vms].sort().map((vm, i) => ({ did: i + 1, vm, ptes: [] })),
+    cache: EMPTY_ENTRY_CACHE,
+    domains: [...topology.vms].sort().map((vm) => ({ did: undefined, vm, ptes: [] })),
     iotlb: [],
     interrupts: { irt: Array.from({ length: topology.irtes ?? 4 }, () => null), iec: [] },
     prq: [],
     physicalPages: topology.pages.length,
   },
-  host: { procedures: [], vcaps: [] },
+  host: { procedures: [], vcaps: [], flushQueue: [] },
   guests: [...topology.vms].sort().map((vm) => ({ vm, capWrites: [], faults: [], dma: [], viommu: [] })),
   iovas: [...topology.iovas].sort((a, b) => a - b),
   vectors: topology.vectors ?? 1,

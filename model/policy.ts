@@ -81,6 +81,26 @@
  *   vfio does when the device leaves the VM) or leaves them (`"keep"`: the old VM's IRTEs still
  *   validate the RID, so the next owner's device can raise the old VM's interrupts; issue 13's first
  *   finding).
+ * - `entryCacheTag`: which domain tag a program's context-/PASID-cache invalidation names
+ *   (`host/entry-invalidation.ts`): `"read-before-change"` (the tag the old entry carried, which is
+ *   what its cached copy carries; Linux reads the DID before clearing the entry) or
+ *   `"read-after-change"` (the tag read from the entry after it was cleared or rewritten, so the
+ *   cached old entry survives). Presets the `tag` of every cache invalidation operation.
+ * - `domainTagFree`: how a domain's Domain-ID goes back to the pool when its last user leaves
+ *   (`iommu/domain-tag.ts`): `"flush-then-free"` (a domain-selective IOTLB invalidation of the tag,
+ *   then the tag is free: Linux flushes a domain's DID before `ida_free`) or `"free-without-flush"`
+ *   (the IOTLB keeps translations tagged with a DID the pool may hand to another VM's domain).
+ * - `unmapFlush`: when an unmap's IOTLB and device-TLB invalidations happen (`host/unmap.ts`,
+ *   `host/flush-queue.ts`): `"strict"` (before the unmap returns, as vfio type1 and
+ *   `iommu.strict=1` do; the preset of `invalidationOrder`/`atcInvalidation`), `"deferred"`
+ *   (Linux's lazy flush queue: queued for a batch flush, the page freed at once, the IOVA only after
+ *   the batch; the documented trade-off of `iommu.strict=0`) or `"deferred-page-held"` (queued, the
+ *   page freed only after the batch).
+ * - `unmapFlushRange`: how much of a mapping of several granules (the model's large page) the
+ *   unmap's IOTLB and ATS invalidations cover: `"whole-mapping"` (a range invalidation of the
+ *   mapping: VT-d AM, SMMUv3 TG/NUM/SCALE, PCIe ATS size) or `"first-page"` (its first 4 KiB
+ *   only, as a driver that flushes by the base address with the smallest size: the other
+ *   granules' translations, cached per granule, survive).
  *
  * @module
  */
@@ -115,6 +135,10 @@ export const PolicySchema = Schema.Struct({
   releaseDomain: Schema.optionalKey(Schema.Literals(["blocking", "host-identity"])),
   releaseQuiesce: Schema.optionalKey(Schema.Literals(["wait-idle", "none"])),
   releaseIrtes: Schema.optionalKey(Schema.Literals(["free", "keep"])),
+  entryCacheTag: Schema.optionalKey(Schema.Literals(["read-before-change", "read-after-change"])),
+  domainTagFree: Schema.optionalKey(Schema.Literals(["flush-then-free", "free-without-flush"])),
+  unmapFlush: Schema.optionalKey(Schema.Literals(["strict", "deferred", "deferred-page-held"])),
+  unmapFlushRange: Schema.optionalKey(Schema.Literals(["whole-mapping", "first-page"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -148,6 +172,10 @@ export const defaultPolicy: PolicyValues = {
   releaseDomain: "blocking",
   releaseQuiesce: "wait-idle",
   releaseIrtes: "free",
+  entryCacheTag: "read-before-change",
+  domainTagFree: "flush-then-free",
+  unmapFlush: "strict",
+  unmapFlushRange: "whole-mapping",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

@@ -40,7 +40,7 @@ describe("a scenario's procedures", () => {
     expect(
       error(
         withProcedures({
-          unmap: ["clear-pte", "invalidate-atc", "wait-atc", { op: "invalidate-iotlb", scope: "page" }, "free-page"],
+          unmap: ["clear-pte", "invalidate-atc", "wait-atc", { op: "invalidate-iotlb", scope: "range" }, "free-page"],
           irte: ["write-irte", { op: "invalidate-iec", scope: "global" }, "write-entry"],
           "pasid-teardown": ["clear-entry", "drain-prq", "free-pasid"],
           "pasid-update": ["write-entry", "complete-write"],

@@ -40,6 +40,13 @@ import {
   teardownPreset,
   teardownProgramError,
 } from "./host/pasid-teardown.ts"
+import {
+  type FlushQueueOp,
+  FlushQueueOpInput,
+  flushQueueOp,
+  flushQueuePreset,
+  flushQueueProgramError,
+} from "./host/flush-queue.ts"
 import { type ReleaseOp, ReleaseOpInput, releaseOp, releasePreset, releaseProgramError } from "./host/release.ts"
 import { RESET_PRESET, type ResetOp, ResetOpInput, resetOp, resetProgramError } from "./host/reset.ts"
 import { type UnmapOp, UnmapOpInput, unmapOp, unmapPreset, unmapProgramError } from "./host/unmap.ts"
@@ -57,6 +64,7 @@ export const ProceduresSchema = Schema.Struct({
   "guest-queue": Schema.optionalKey(GuestQueueProgramInput),
   release: Schema.optionalKey(Schema.Array(ReleaseOpInput)),
   reset: Schema.optionalKey(Schema.Array(ResetOpInput)),
+  "flush-queue": Schema.optionalKey(Schema.Array(FlushQueueOpInput)),
 })
 
 /** A scenario's `procedures` as written. */
@@ -71,17 +79,19 @@ export interface Programs {
   readonly guestQueue: GuestQueueProgram
   readonly release: ReadonlyArray<ReleaseOp>
   readonly reset: ReadonlyArray<ResetOp>
+  readonly flushQueue: ReadonlyArray<FlushQueueOp>
 }
 
 /** The knobs whose presets a given program replaces, by procedure. */
 const PRESETTING: Readonly<Record<keyof ProceduresInput, ReadonlyArray<keyof PolicyInput>>> = {
-  unmap: ["invalidationOrder", "atcInvalidation"],
+  unmap: ["invalidationOrder", "atcInvalidation", "unmapFlush", "unmapFlushRange"],
   irte: [],
   "pasid-teardown": ["priDrainOnTeardown"],
   "pasid-update": [],
   "guest-queue": ["atcInvalidationUnderNesting", "amdAtcSynthesis"],
   release: ["releaseDomain", "releaseQuiesce", "releaseIrtes"],
   reset: [],
+  "flush-queue": [],
 }
 
 /** The programs of a scenario: its own where given, else its knobs' presets. */
@@ -93,6 +103,7 @@ export const resolvePrograms = (policy: PolicyValues, procedures: ProceduresInpu
   guestQueue: guestQueueProgram(policy, procedures?.["guest-queue"]),
   release: procedures?.release?.map((o) => releaseOp(o, policy)) ?? releasePreset(policy),
   reset: procedures?.reset?.map(resetOp) ?? RESET_PRESET,
+  flushQueue: procedures?.["flush-queue"]?.map((o) => flushQueueOp(o, policy)) ?? flushQueuePreset(policy),
 })
 
 /**
@@ -133,6 +144,12 @@ export const proceduresError = (input: PolicyInput, procedures: ProceduresInput 
         : releaseProgramError(procedures.release.map((o) => releaseOp(o, policy))),
     ],
     ["reset", procedures.reset === undefined ? undefined : resetProgramError(procedures.reset.map(resetOp))],
+    [
+      "flush-queue",
+      procedures["flush-queue"] === undefined
+        ? undefined
+        : flushQueueProgramError(procedures["flush-queue"].map((o) => flushQueueOp(o, policy))),
+    ],
   ]
   for (const [name, error] of checks) if (error !== undefined) return `procedures.${name}: ${error}`
   return undefined
@@ -150,6 +167,7 @@ export const PROCEDURE_NAMES: Readonly<Record<Procedure["_tag"], keyof Procedure
   GuestInvalidation: "guest-queue",
   Release: "release",
   Reset: "reset",
+  FlushQueue: "flush-queue",
 }
 
 /** A program as one line (the guest queue's: per descriptor kind). */
@@ -167,6 +185,8 @@ export const describeProgram = (programs: Programs, name: keyof ProceduresInput)
       return formatProgram(programs.release)
     case "reset":
       return formatProgram(programs.reset)
+    case "flush-queue":
+      return formatProgram(programs.flushQueue)
     case "guest-queue": {
       const q = programs.guestQueue
       const list = (ops: ReadonlyArray<Op>) => (ops.length === 0 ? "(nothing)" : formatProgram(ops))
@@ -190,6 +210,8 @@ export const programOf = (programs: Programs, p: Procedure): ReadonlyArray<Op> =
       return programs.release
     case "Reset":
       return programs.reset
+    case "FlushQueue":
+      return programs.flushQueue
     case "GuestInvalidation":
       return p.program.map((d) => ({ op: d._tag }))
   }

@@ -13,6 +13,7 @@ import { defect } from "./defect.ts"
 import { guestWriteBme } from "./guest/config-space.ts"
 import { convertPage, dmaMap, dmaUnmap, trustFlip } from "./guest/dma-api.ts"
 import { guestWriteInterruptEntry } from "./guest/interrupt-entries.ts"
+import { advanceFlushQueue, startFlushQueue } from "./host/flush-queue.ts"
 import { procedureByPid } from "./host/host.ts"
 import { advanceIrteProgramming, startIrteProgramming } from "./host/irte-programming.ts"
 import { guestPageResponse, routePageRequest } from "./host/page-requests.ts"
@@ -63,7 +64,7 @@ type Handlers = {
 const handlers: Handlers = {
   HostAllocatePage: (_ctx, s, c) => allocatePage(s, c.page, c.vm),
   HostAssignFunction: (ctx, s, c) => assignFunction(ctx, s, c.rid, c.vm),
-  HostMapIova: (_ctx, s, c) => mapIova(s, c.vm, c.iova, c.page),
+  HostMapIova: (_ctx, s, c) => mapIova(s, c.vm, c.iova, c.page, c.pages),
   HostUnmapIova: (ctx, s, c) => startUnmap(ctx, s, c.vm, c.iova),
   HostAdvance: (ctx, s, c) => {
     const p = procedureByPid(s.host, c.pid)
@@ -83,6 +84,8 @@ const handlers: Handlers = {
         return advanceRelease(ctx, s, p)
       case "Reset":
         return advanceReset(ctx, s, p)
+      case "FlushQueue":
+        return advanceFlushQueue(ctx, s, p)
     }
   },
   HostAssignSubdevice: (ctx, s, c) => assignSubdevice(ctx, s, c.sub, c.vm),
@@ -127,6 +130,7 @@ const handlers: Handlers = {
   DeviceWriteArrives: (_ctx, s, c) => writeArrives(s, c.rid),
   DeviceHang: (_ctx, s, c) => hang(s, c.rid),
   DeviceSurpriseRemoval: (_ctx, s, c) => surpriseRemoval(s, c.rid),
+  HostFlushQueue: (ctx, s) => startFlushQueue(ctx, s),
   DeviceCompleteAtsInvalidation: (_ctx, s, c) => completeAtsInvalidation(s, c.rid),
 }
 

@@ -34,6 +34,11 @@ export interface VendorSemantics {
   readonly iotlbInvalidation: string
   /** Name of the command that makes the IOMMU send an ATS Invalidate Request. */
   readonly atcInvalidation: string
+  /** Names of the structure caches of per-RID and per-(RID, PASID) entries, and of their invalidations. */
+  readonly contextCacheName: string
+  readonly pasidCacheName: string
+  readonly contextCacheInvalidation: string
+  readonly pasidCacheInvalidation: string
   /** Nested translation: tags, invalidation keys and their translation. */
   readonly nesting: NestingSemantics
 }
@@ -46,6 +51,10 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     domainTag: "DID",
     iotlbInvalidation: "IOTLB invalidate (page-selective)",
     atcInvalidation: "Device-TLB invalidate",
+    contextCacheName: "context-cache",
+    pasidCacheName: "PASID-cache",
+    contextCacheInvalidation: "context-cache invalidate (device-selective)",
+    pasidCacheInvalidation: "PASID-cache invalidate (PASID-selective)",
     nesting: vtdNesting,
   },
   "amd-vi": {
@@ -54,6 +63,10 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     domainTag: "DomainID",
     iotlbInvalidation: "INVALIDATE_IOMMU_PAGES",
     atcInvalidation: "INVALIDATE_IOTLB_PAGES",
+    contextCacheName: "DTE cache",
+    pasidCacheName: "DTE cache (GCR3 level)",
+    contextCacheInvalidation: "INVALIDATE_DEVTAB_ENTRY",
+    pasidCacheInvalidation: "INVALIDATE_DEVTAB_ENTRY",
     nesting: amdNesting,
   },
   smmuv3: {
@@ -62,6 +75,10 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     domainTag: "VMID",
     iotlbInvalidation: "CMD_TLBI_S2_IPA",
     atcInvalidation: "CMD_ATC_INV",
+    contextCacheName: "STE cache",
+    pasidCacheName: "CD cache",
+    contextCacheInvalidation: "CMD_CFGI_STE",
+    pasidCacheInvalidation: "CMD_CFGI_CD",
     nesting: smmuNesting,
   },
 }

@@ -57,8 +57,10 @@ export const brokenInvariant = (state: State, programs: Programs): string | unde
   }
   if (!sortedStrictly(state.iommu.iotlb, (a, b) => a.did - b.did || a.iova - b.iova))
     return "IOTLB not keyed by (DID, IOVA)"
-  for (const e of state.iommu.iotlb)
-    if (domainByDid(state.iommu, e.did) === undefined) return `IOTLB names DID ${e.did}`
+  const dids = state.iommu.domains.flatMap((d) => (d.did === undefined ? [] : [d.did]))
+  if (new Set(dids).size !== dids.length) return `two domains hold one Domain-ID: ${dids.join(", ")}`
+  if (dids.some((d) => d < 1 || d > state.iommu.domains.length))
+    return `a Domain-ID outside the pool: ${dids.join(", ")}`
   for (const d of state.iommu.domains) {
     if (!sortedStrictly(d.ptes, (a, b) => a.iova - b.iova)) return `DID ${d.did}: PTEs not keyed by IOVA`
     for (const p of d.ptes)
@@ -70,8 +72,8 @@ export const brokenInvariant = (state: State, programs: Programs): string | unde
   for (const p of state.host.procedures) {
     const length = programOf(programs, p).length
     if (p.pc < 0 || p.pc >= length) return `${p.pid}: pc ${p.pc} out of range`
-    if (p._tag === "Unmap" && !p.pageFreed && state.memory[p.page] !== p.vm)
-      return `${p.pid}: page ${p.page} freed before the unmap finished`
+    if (p._tag === "Unmap" && !p.pageFreed && p.granules.some((g) => state.memory[g.page] !== p.vm))
+      return `${p.pid}: a page of the mapping freed before the unmap freed it`
     if (
       p._tag === "ProgramIrte" &&
       programs.irte.findIndex((o) => o.op === "write-irte") < p.pc &&

@@ -16,7 +16,7 @@
  * @module
  */
 import { formatIova } from "../model/ids.ts"
-import { contextAcceptsAts } from "../model/iommu/context.ts"
+import { acceptsAts } from "../model/iommu/iommu.ts"
 import { domainOfRequester } from "../model/iommu/scope.ts"
 import { nestedAttachmentFor, referenceTranslate } from "../model/nesting/translate.ts"
 import { describeFunction } from "../model/pcie/function.ts"
@@ -33,7 +33,7 @@ export const atcCoherence: Property = {
     "VT-d 4.x §6.5.2.5 (IOTLB before Device-TLB invalidation); PCIe Base 6.0 §10.3 (ATC invalidation); seed thread 001",
   check: ({ after, vendor }) => {
     for (const fn of after.functions) {
-      if (fn.link === "removed" || !contextAcceptsAts(after.iommu.context, fn.rid)) continue
+      if (fn.link === "removed" || !acceptsAts(after.iommu, fn.rid)) continue
       for (const e of fn.ats.atc) {
         const now = referenceTranslate(after, fn.rid, e.iova, e.pasid)
         if (now === e.page) continue

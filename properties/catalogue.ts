@@ -7,6 +7,7 @@ import { atcCoherence } from "./atc-coherence.ts"
 import { capabilityCoherence } from "./capability-coherence.ts"
 import { dmaHandleCoherence } from "./dma-handle-coherence.ts"
 import { dmaIsolation } from "./dma-isolation.ts"
+import { entryCacheCoherence } from "./entry-cache-coherence.ts"
 import { interruptIsolation } from "./interrupt-isolation.ts"
 import { invalidationScope } from "./invalidation-scope.ts"
 import { iotlbCoherence } from "./iotlb-coherence.ts"
@@ -23,6 +24,7 @@ export const properties: ReadonlyArray<Property> = [
   invalidationScope,
   iotlbCoherence,
   atcCoherence,
+  entryCacheCoherence,
   capabilityCoherence,
   dmaHandleCoherence,
 ]

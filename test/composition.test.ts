@@ -36,7 +36,7 @@ describe("issue 13 findings run clean under the default policy", () => {
       { _tag: "GuestRequestInterrupt", vm: "vm1", iface: vf1, entry: 0, vector: 0 },
       ...advance(`irte:${vf1}:0`, 2),
       { _tag: "HostReassignFunction", rid: vf1, vm: "vm2" },
-      ...advance(`release:${vf1}`, 7),
+      ...advance(`release:${vf1}`, 9),
       { _tag: "DeviceWriteMsiWindow", iface: vf1, message: { _tag: "Remappable", handle: 0 } },
     ])
     expect(r.findings).toEqual([])
@@ -51,7 +51,7 @@ describe("issue 13 findings run clean under the default policy", () => {
       assign("vm1"),
       { _tag: "HostBindPasid", rid: vf1, pasid: 1, vm: "vm1" },
       { _tag: "HostReassignFunction", rid: vf1, vm: "vm2" },
-      ...advance(`release:${vf1}`, 7),
+      ...advance(`release:${vf1}`, 9),
     ])
     expect(r.findings).toEqual([])
     expect(r.final.iommu.pasids).toEqual([])
@@ -63,7 +63,7 @@ describe("issue 13 findings run clean under the default policy", () => {
     const r = runCommands(s, [
       assign("vm1"),
       { _tag: "GuestWriteVfCap", vm: "vm1", rid: vf1, field: "pasidEnable", value: true },
-      ...advance(`pasidcfg:${vf1}`, 3),
+      ...advance(`pasidcfg:${vf1}`, 4),
       { _tag: "HostBindPasid", rid: vf1, pasid: 1, vm: "vm1" },
       { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
       { _tag: "DeviceTranslationRequest", rid: vf1, iova: 0x1000, pasid: 1 },
@@ -93,12 +93,12 @@ describe("issue 13 findings run clean under the default policy", () => {
     const r = runCommands(s, [
       assign("vm1"),
       write(true),
-      ...advance(`pasidcfg:${vf1}`, 3),
+      ...advance(`pasidcfg:${vf1}`, 4),
       { _tag: "HostBindPasid", rid: vf1, pasid: 1, vm: "vm1" },
       { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
       { _tag: "DeviceTranslationRequest", rid: vf1, iova: 0x1000, pasid: 1 },
       write(false),
-      ...advance(`pasidcfg:${vf1}`, 1),
+      ...advance(`pasidcfg:${vf1}`, 2),
       { _tag: "DeviceCompleteAtsInvalidation", rid: vf1 },
       ...advance(`pasidcfg:${vf1}`, 2),
       { _tag: "DeviceTranslatedRead", rid: vf1, iova: 0x1000, pasid: 1 },

@@ -28,7 +28,7 @@ const twoStaleEntries: Property = {
         (e) =>
           domain !== undefined &&
           walk(domain, e.iova) !== e.page &&
-          !after.host.procedures.some((p) => p._tag === "Unmap" && p.did === did && p.iova === e.iova),
+          !after.host.procedures.some((p) => p._tag === "Unmap" && p.vm === domain?.vm && p.iova === e.iova),
       )
       if (stale.length >= 2) return `${fn.rid} holds ${stale.length} stale entries`
     }

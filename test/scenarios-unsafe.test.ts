@@ -43,6 +43,10 @@ const safeSibling: Readonly<Record<string, string | PolicyInput>> = {
   "lifecycle-ats-timeout-treat-as-complete": { atsInvalidationTimeout: "fence-then-free" },
   "lifecycle-reassign-no-quiesce": { releaseQuiesce: "wait-idle" },
   "lifecycle-release-host-identity": { releaseDomain: "blocking" },
+  "cache-context-tag-after-change": "cache-context-tag-before-change",
+  "tag-free-without-flush": "tag-free-after-flush",
+  "flush-deferred": "flush-deferred-page-held",
+  "flush-range-first-page": "flush-range-whole-mapping",
 }
 
 describe.each(unsafe.map((s) => [s.id, s] as const))("unsafe scenario %s", (id, s) => {

@@ -39,7 +39,7 @@ export const convertPage = (state: State, vm: VmId, page: HpaPage, to: "private"
   if (
     to === "private" &&
     (state.iommu.domains.some((d) => d.ptes.some((p) => p.page === page)) ||
-      state.host.procedures.some((p) => p._tag === "Unmap" && p.page === page && !p.pageFreed))
+      state.host.procedures.some((p) => p._tag === "Unmap" && !p.pageFreed && p.granules.some((g) => g.page === page)))
   )
     return unchanged(
       state,

@@ -11,6 +11,7 @@
 import { Schema } from "effect"
 import type { Event } from "../event.ts"
 import type { Iova, Rid } from "../ids.ts"
+import { invalidateContextCache } from "../iommu/entry-cache.ts"
 import { atsAwaiting, atsReceiveInvalidation } from "../pcie/ats.ts"
 import type { PolicyValues } from "../policy.ts"
 import { opInput, opParams } from "../program.ts"
@@ -24,6 +25,8 @@ export interface AtsTarget {
   readonly rid: Rid
   readonly pasid?: number | undefined
   readonly iova?: Iova | undefined
+  /** Granules from `iova` (absent: one). */
+  readonly pages?: number | undefined
 }
 
 /**
@@ -43,7 +46,12 @@ export const sendAtsInvalidations = (
     let ats = fn.ats
     for (const t of targets)
       if (t.rid === fn.rid) {
-        ats = atsReceiveInvalidation(ats, { pasid: t.pasid, iova: t.iova, itag })
+        ats = atsReceiveInvalidation(ats, {
+          pasid: t.pasid,
+          iova: t.iova,
+          ...(t.pages === undefined || t.pages === 1 ? {} : { pages: t.pages }),
+          itag,
+        })
         events.push({
           _tag: "AtsInvalidationSent",
           command: ctx.vendor.atcInvalidation,
@@ -91,7 +99,8 @@ export const waitAtcOp = (written: typeof WaitAtcInput.Type, policy: PolicyValue
  * in. Otherwise, when every function that still owes one cannot answer (hung or removed), the
  * IOMMU's invalidation timeout fires (VT-d Invalidation Time-out Error, §6.5.2.10; SMMUv3
  * CMD_SYNC timeout with ATC_INV; AMD COMPLETION_WAIT timeout): the IOMMU forgets the requests and,
- * with `fence`, stops accepting those functions' ATS traffic; a device that answers within the time
+ * with `fence`, stops accepting those functions' ATS traffic (their context entries rewritten and
+ * their context-cache entries invalidated, before the procedure goes on); a device that answers within the time
  * the specs give it never meets the timeout, so it fires only for a device that cannot answer.
  * Returns the state and events to go on with, or why it still waits.
  */
@@ -114,8 +123,11 @@ export const awaitAtsCompletions = (
   const context = fence
     ? state.iommu.context.map((e) => (e.kind === "translated" && rids.includes(e.rid) ? { ...e, ats: false } : e))
     : state.iommu.context
+  const cache = fence
+    ? rids.reduce((c, rid) => invalidateContextCache(c, rid, "global").cache, state.iommu.cache)
+    : state.iommu.cache
   return {
-    state: { ...state, functions, iommu: { ...state.iommu, context } },
+    state: { ...state, functions, iommu: { ...state.iommu, context, cache } },
     events: [{ _tag: "AtsInvalidationTimedOut", pid: itag, rids, fenced: fence }],
   }
 }

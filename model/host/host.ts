@@ -5,6 +5,7 @@
  * @module
  */
 import type { GuestInvalidation } from "../nesting/guest-invalidation.ts"
+import type { FlushQueueProcedure, QueuedFlush } from "./flush-queue.ts"
 import type { PasidPriBits } from "../pcie/pasid-pri.ts"
 import type { IrteProcedure } from "./irte-programming.ts"
 import type { PasidEntryUpdate } from "./pasid-entry-update.ts"
@@ -22,6 +23,7 @@ export type Procedure =
   | GuestInvalidation
   | ReleaseProcedure
   | ResetProcedure
+  | FlushQueueProcedure
 
 /**
  * vfio's emulated PASID/PRI capability of one VF: which features it shows as supported (those its
@@ -42,6 +44,8 @@ export interface Host {
    * by RID: the bits the guest wrote and reads back (seed thread 002).
    */
   readonly vcaps: ReadonlyArray<VirtualCap>
+  /** IOVAs unmapped with a deferred flush, waiting for the next batch (`flush-queue.ts`), sorted by (VM, IOVA). */
+  readonly flushQueue: ReadonlyArray<QueuedFlush>
 }
 
 /** The procedure with `pid`, if it is in flight. */

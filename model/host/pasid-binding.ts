@@ -9,6 +9,7 @@
  * @module
  */
 import type { Rid, VmId } from "../ids.ts"
+import { domainTag } from "../iommu/domain-tag.ts"
 import { domainOfVm } from "../iommu/iommu.ts"
 import { ALLOW_ALL, pasidEntry, setPasidEntry } from "../iommu/pasid-table.ts"
 import { ok, rejected } from "../outcome.ts"
@@ -46,10 +47,12 @@ export const bindPasid = (ctx: StepContext, state: State, rid: Rid, pasid: numbe
           state.host.vcaps.find((v) => v.rid === rid),
         )
       : ALLOW_ALL
-  const entry = { rid, pasid, did: domain.did, ...flags }
+  const tagged = domainTag(state.iommu, vm)
+  if (tagged === undefined) return unchanged(state, rejected(`unknown ${vm}`))
+  const entry = { rid, pasid, did: tagged.did, ...flags }
   return {
-    state: { ...state, iommu: { ...state.iommu, pasids: setPasidEntry(state.iommu.pasids, entry) } },
+    state: { ...state, iommu: { ...tagged.iommu, pasids: setPasidEntry(tagged.iommu.pasids, entry) } },
     outcome: ok,
-    events: [{ _tag: "PasidEntrySet", rid, pasid, did: domain.did }],
+    events: [...tagged.events, { _tag: "PasidEntrySet", rid, pasid, did: tagged.did }],
   }
 }

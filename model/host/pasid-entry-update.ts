@@ -12,6 +12,8 @@
  * - `write-entry`: every PASID entry of the VF — flat ones and, under nesting, the nested
  *   attachments with a PASID — gets the flags the virtual capability now allows (Enable, Execute,
  *   Privileged, PRI). Exactly once.
+ * - `invalidate-pasid-cache { tag }`: drop the cached copies of the VF's PASID entries (their tag,
+ *   the VM's domain, does not change; `entry-invalidation.ts`), so requests meet the new flags.
  * - `invalidate-atc`: an ATS Invalidate Request with each of those PASIDs, whole range, so no
  *   translation the old flags allowed stays cached in the device (the flat IOTLB is tagged by the
  *   domain, whose translations did not change).
@@ -19,7 +21,7 @@
  *   a device that cannot answer (`ats-invalidation.ts`); needs an `invalidate-atc` before it.
  * - `complete-write`: the trapped config write returns to the guest, whose driver now believes
  *   the bit it wrote (`guests[].capWrites`). Exactly once.
- * Default: `write-entry → invalidate-atc → wait-atc → complete-write`.
+ * Default: `write-entry → invalidate-pasid-cache → invalidate-atc → wait-atc → complete-write`.
  *
  * The VMM serializes a VF's config accesses (QEMU handles them under its big lock): a read or
  * another write of the VF's capability waits until the update has ended.
@@ -29,6 +31,8 @@
 import { Schema } from "effect"
 import { defect } from "../defect.ts"
 import { putGuest, recordCapWrite } from "../guest/guest.ts"
+import { contextDid } from "../iommu/context.ts"
+import { invalidatePasidCache } from "../iommu/entry-cache.ts"
 import type { Rid, VmId } from "../ids.ts"
 import { ok, waiting } from "../outcome.ts"
 import type { CapField } from "../pcie/pasid-pri.ts"
@@ -42,27 +46,41 @@ import {
   type WaitAtcOp,
   waitAtcOp,
 } from "./ats-invalidation.ts"
+import {
+  CacheInvalidationInput,
+  type CacheInvalidationOp,
+  cacheInvalidatedEvent,
+  cacheInvalidationOp,
+  cacheTag,
+} from "./entry-invalidation.ts"
 import { entryFlags } from "./vfio-pasid-cap.ts"
 import { putProcedure, removeProcedure } from "./host.ts"
 
 /** Schema of one update operation as a scenario writes it. */
 export const PasidUpdateOpInput = Schema.Union([
   opInput("write-entry", {}),
+  CacheInvalidationInput("invalidate-pasid-cache"),
   opInput("invalidate-atc", {}),
   WaitAtcInput,
   opInput("complete-write", {}),
 ]).annotate({
-  message: "Expected a PASID entry update operation: write-entry, invalidate-atc, wait-atc, complete-write",
+  message:
+    "Expected a PASID entry update operation: write-entry, invalidate-pasid-cache {tag: old|new|global}, invalidate-atc, wait-atc, complete-write",
 })
 
 /** One update operation. */
-export type PasidUpdateOp = { readonly op: "write-entry" | "invalidate-atc" | "complete-write" } | WaitAtcOp
+export type PasidUpdateOp =
+  | { readonly op: "write-entry" | "invalidate-atc" | "complete-write" }
+  | WaitAtcOp
+  | CacheInvalidationOp<"invalidate-pasid-cache">
 
 /** An update operation as data. */
 export const pasidUpdateOp = (written: typeof PasidUpdateOpInput.Type, policy: PolicyValues): PasidUpdateOp =>
   opName(written) === "wait-atc"
     ? waitAtcOp(written as typeof WaitAtcInput.Type, policy)
-    : { op: opName(written) as "write-entry" | "invalidate-atc" | "complete-write" }
+    : opName(written) === "invalidate-pasid-cache"
+      ? cacheInvalidationOp("invalidate-pasid-cache", written, policy)
+      : { op: opName(written) as "write-entry" | "invalidate-atc" | "complete-write" }
 
 /** Why an update program cannot run (one line), or `undefined`. */
 export const pasidUpdateProgramError = (ops: ReadonlyArray<PasidUpdateOp>): string | undefined => {
@@ -92,6 +110,7 @@ export const pasidEntryUpdatePid = (rid: Rid): string => `pasidcfg:${rid}`
 /** The default program (its wait times out as the knob `atsInvalidationTimeout` says). */
 export const pasidUpdatePreset = (policy: PolicyValues): ReadonlyArray<PasidUpdateOp> => [
   { op: "write-entry" },
+  cacheInvalidationOp("invalidate-pasid-cache", undefined, policy),
   { op: "invalidate-atc" },
   waitAtcOp("wait-atc", policy),
   { op: "complete-write" },
@@ -141,6 +160,14 @@ export const advancePasidEntryUpdate = (ctx: StepContext, state: State, p: Pasid
             }
       return done({ ...state, iommu: { ...state.iommu, pasids }, ...(nesting === undefined ? {} : { nesting }) }, [
         { _tag: "PasidFlagsWritten", rid: p.rid, pasids: pasidsOf(state, p.rid), ...flags },
+      ])
+    }
+    case "invalidate-pasid-cache": {
+      const did = contextDid(state.iommu.context, p.rid)
+      const tag = cacheTag(next.tag, did, did)
+      const r = invalidatePasidCache(state.iommu.cache, p.rid, "all", tag)
+      return done({ ...state, iommu: { ...state.iommu, cache: r.cache } }, [
+        cacheInvalidatedEvent(ctx, next.op, p.rid, undefined, tag, r.dropped),
       ])
     }
     case "invalidate-atc": {

@@ -9,6 +9,9 @@
  * - `clear-entry`: clear the PASID entry, so new requests with the PASID are refused. (Its IOTLB
  *   flush has nothing to drop: the model's flat IOTLB is tagged by the domain, which the VM keeps
  *   using, so none of it goes stale.) Exactly once.
+ * - `invalidate-pasid-cache { tag }`: drop the cached copy of the entry (VT-d PASID-cache
+ *   invalidation, SMMUv3 CMD_CFGI_CD; `entry-invalidation.ts`); until then requests with the PASID
+ *   still meet the cleared entry.
  * - `invalidate-atc`: an ATS Invalidate Request with the PASID, whole range, to the function
  *   (`devtlb_invalidation_with_pasid`; PCIe Base 6.0 §10.3.1: an Invalidate Request with a PASID
  *   applies to the translations the device cached for that PASID).
@@ -19,14 +22,16 @@
  *   with a failure response.
  * - `free-pasid`: the PASID may be bound again, to any owner. Without it, when the procedure ends.
  *
- * Presets of `priDrainOnTeardown`: `"drain"` is `clear-entry → invalidate-atc → wait-atc →
- * drain-prq → free-pasid`; `"skip"` leaves out `drain-prq`.
+ * Presets of `priDrainOnTeardown`: `"drain"` is `clear-entry → invalidate-pasid-cache →
+ * invalidate-atc → wait-atc → drain-prq → free-pasid`; `"skip"` leaves out `drain-prq`.
  *
  * @module
  */
 import { Schema } from "effect"
 import { defect } from "../defect.ts"
 import type { Rid } from "../ids.ts"
+import type { Did } from "../iommu/context.ts"
+import { invalidatePasidCache } from "../iommu/entry-cache.ts"
 import { drainPasid } from "../iommu/page-request-queue.ts"
 import { clearPasidEntry, pasidEntry } from "../iommu/pasid-table.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
@@ -40,27 +45,41 @@ import {
   type WaitAtcOp,
   waitAtcOp,
 } from "./ats-invalidation.ts"
+import {
+  CacheInvalidationInput,
+  type CacheInvalidationOp,
+  cacheInvalidatedEvent,
+  cacheInvalidationOp,
+  cacheTag,
+} from "./entry-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 
 /** Schema of one teardown operation as a scenario writes it. */
 export const TeardownOpInput = Schema.Union([
   opInput("clear-entry", {}),
+  CacheInvalidationInput("invalidate-pasid-cache"),
   opInput("invalidate-atc", {}),
   WaitAtcInput,
   opInput("drain-prq", {}),
   opInput("free-pasid", {}),
 ]).annotate({
-  message: "Expected a PASID teardown operation: clear-entry, invalidate-atc, wait-atc, drain-prq, free-pasid",
+  message:
+    "Expected a PASID teardown operation: clear-entry, invalidate-pasid-cache {tag: old|new|global}, invalidate-atc, wait-atc, drain-prq, free-pasid",
 })
 
 /** One teardown operation. */
-export type TeardownOp = { readonly op: "clear-entry" | "invalidate-atc" | "drain-prq" | "free-pasid" } | WaitAtcOp
+export type TeardownOp =
+  | { readonly op: "clear-entry" | "invalidate-atc" | "drain-prq" | "free-pasid" }
+  | WaitAtcOp
+  | CacheInvalidationOp<"invalidate-pasid-cache">
 
 /** A teardown operation as data. */
 export const teardownOp = (written: typeof TeardownOpInput.Type, policy: PolicyValues): TeardownOp =>
   opName(written) === "wait-atc"
     ? waitAtcOp(written as typeof WaitAtcInput.Type, policy)
-    : { op: opName(written) as "clear-entry" | "invalidate-atc" | "drain-prq" | "free-pasid" }
+    : opName(written) === "invalidate-pasid-cache"
+      ? cacheInvalidationOp("invalidate-pasid-cache", written, policy)
+      : { op: opName(written) as "clear-entry" | "invalidate-atc" | "drain-prq" | "free-pasid" }
 
 /** Why a teardown program cannot run (one line), or `undefined`. */
 export const teardownProgramError = (ops: ReadonlyArray<TeardownOp>): string | undefined => {
@@ -74,6 +93,7 @@ export const teardownProgramError = (ops: ReadonlyArray<TeardownOp>): string | u
 /** The teardown program of the knob `priDrainOnTeardown`. */
 export const teardownPreset = (policy: PolicyValues): ReadonlyArray<TeardownOp> => [
   { op: "clear-entry" },
+  cacheInvalidationOp("invalidate-pasid-cache", undefined, policy),
   { op: "invalidate-atc" },
   waitAtcOp("wait-atc", policy),
   ...(policy.priDrainOnTeardown === "drain" ? [{ op: "drain-prq" } as const] : []),
@@ -89,6 +109,8 @@ export interface PasidTeardown {
   readonly pc: number
   /** Whether `free-pasid` has run (the PASID may be bound again). */
   readonly freed: boolean
+  /** The domain tag of the entry when the teardown started. */
+  readonly oldDid: Did
 }
 
 /** The pid of the teardown of (`rid`, `pasid`): `"pasid:01:00.0:1"`. */
@@ -105,11 +127,11 @@ export const pasidBusy = (state: State, rid: Rid, pasid: number): boolean => {
  * the PASID is not bound or a teardown of it is in flight.
  */
 export const startTeardown = (ctx: StepContext, state: State, rid: Rid, pasid: number): StepResult => {
-  if (pasidEntry(state.iommu.pasids, rid, pasid) === undefined)
-    return unchanged(state, rejected(`PASID ${pasid} of ${rid} is not bound`))
+  const entry = pasidEntry(state.iommu.pasids, rid, pasid)
+  if (entry === undefined) return unchanged(state, rejected(`PASID ${pasid} of ${rid} is not bound`))
   const pid = teardownPid(rid, pasid)
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
-  const p: PasidTeardown = { _tag: "PasidTeardown", pid, rid, pasid, pc: 0, freed: false }
+  const p: PasidTeardown = { _tag: "PasidTeardown", pid, rid, pasid, pc: 0, freed: false, oldDid: entry.did }
   return advanceTeardown(ctx, { ...state, host: putProcedure(state.host, p) }, p)
 }
 
@@ -132,6 +154,13 @@ export const advanceTeardown = (ctx: StepContext, state: State, p: PasidTeardown
         { ...state, iommu: { ...state.iommu, pasids: clearPasidEntry(state.iommu.pasids, p.rid, p.pasid) } },
         [{ _tag: "PasidEntryCleared", rid: p.rid, pasid: p.pasid }],
       )
+    case "invalidate-pasid-cache": {
+      const tag = cacheTag(next.tag, p.oldDid, pasidEntry(state.iommu.pasids, p.rid, p.pasid)?.did)
+      const r = invalidatePasidCache(state.iommu.cache, p.rid, p.pasid, tag)
+      return done({ ...state, iommu: { ...state.iommu, cache: r.cache } }, [
+        cacheInvalidatedEvent(ctx, next.op, p.rid, p.pasid, tag, r.dropped),
+      ])
+    }
     case "invalidate-atc": {
       const sent = sendAtsInvalidations(ctx, state, [{ rid: p.rid, pasid: p.pasid }], p.pid)
       return done(sent.state, sent.events)

@@ -31,23 +31,30 @@
  *   (without PASID, and with each PASID of the scenario), whole range; `wait-atc { onTimeout }`:
  *   their completions, or the host's timeout (`ats-invalidation.ts`).
  * - `unbind-pasids`: clear every PASID entry of the function (a PASID procedure of it in flight is
- *   abandoned).
+ *   abandoned); `invalidate-pasid-cache { tag }`: drop their cached copies (`entry-invalidation.ts`).
  * - `drain-prq`: drop the function's page requests from the page request queue and those
  *   delivered to a guest and not answered, and answer its outstanding groups with failure.
  * - `detach { to: "blocking" | "host-identity" }`: the function leaves the VM: its context entry
  *   is cleared (a blocking domain: Linux's blocked domain, iommufd's default on release) or becomes
  *   pass-through (the host's identity domain, `iommu.passthrough=1`: XSA-302's deassigned device
  *   that could still DMA into the host); its vRID is removed from the VM's virtual IOMMU with its
- *   vDEVICE (`vRidOnReassign`), vfio's emulated capability and
+ *   vDEVICE (`vRidOnReassign`); when it was the last user of the VM's domain, the domain's
+ *   Domain-ID goes back to the pool (`iommu/domain-tag.ts`), `freeTag: "after-flush"` (a
+ *   domain-selective IOTLB invalidation first) or `"without-flush"` (knob `domainTagFree`); vfio's
+ *   emulated capability and
  *   the old guest's driver state for it (capability writes, DMA handles and their vIOMMU mappings)
  *   go, its TDI is stopped (CONFIG_UNLOCKED, T=0); the host owns it. Exactly once.
+ * - `invalidate-context-cache { tag }`: drop the cached copy of the function's old context entry
+ *   (VT-d device-selective context-cache invalidation, AMD INVALIDATE_DEVTAB_ENTRY, SMMUv3
+ *   CMD_CFGI_STE); until then requests meet the old entry and its domain.
  * - `attach`: for a reassignment, the next VM gets the function as a fresh assignment does (its
  *   context entry, vRID, emulated capability; Bus Master Enable as its driver sets it); for a
  *   release to the host, nothing. Exactly once, after `detach`.
  *
  * Presets of the knobs `releaseDomain` (the `detach` target), `releaseQuiesce` (`"wait-idle"` or
  * `"none"`) and `releaseIrtes` (`"free"` or `"keep"`): `clear-bme → free-irtes → wait-idle → reset
- * → unbind-pasids → drain-prq → detach(blocking) → attach` by default. Leaving out `drain-prq` is a
+ * → unbind-pasids → invalidate-pasid-cache → drain-prq → detach(blocking) → invalidate-context-cache
+ * → attach` by default; the tag of the cache invalidations is the knob `entryCacheTag`'s. Leaving out `drain-prq` is a
  * program of the scenario's own (no knob: its shortest violation needs the guest to enable PASID
  * and PRI through vfio's enforced capability first, about 25 commands).
  *
@@ -57,6 +64,9 @@ import { Schema } from "effect"
 import { defect } from "../defect.ts"
 import type { Event } from "../event.ts"
 import type { FunctionOwner, Rid, VmId } from "../ids.ts"
+import { contextDid, type Did } from "../iommu/context.ts"
+import { releaseDomainTag } from "../iommu/domain-tag.ts"
+import { invalidateContextCache, invalidatePasidCache } from "../iommu/entry-cache.ts"
 import { invalidateIec, writeIrte } from "../iommu/interrupt-remapping.ts"
 import { domainOfVm } from "../iommu/iommu.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
@@ -75,6 +85,13 @@ import {
   type WaitAtcOp,
   waitAtcOp,
 } from "./ats-invalidation.ts"
+import {
+  CacheInvalidationInput,
+  type CacheInvalidationOp,
+  cacheInvalidatedEvent,
+  cacheInvalidationOp,
+  cacheTag,
+} from "./entry-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 import { resetPid } from "./reset.ts"
 import { attachFunction } from "./vfio.ts"
@@ -88,12 +105,17 @@ export const ReleaseOpInput = Schema.Union([
   opInput("invalidate-atc", {}),
   WaitAtcInput,
   opInput("unbind-pasids", {}),
+  CacheInvalidationInput("invalidate-pasid-cache"),
   opInput("drain-prq", {}),
-  opInput("detach", { to: Schema.optionalKey(Schema.Literals(["blocking", "host-identity"])) }),
+  opInput("detach", {
+    to: Schema.optionalKey(Schema.Literals(["blocking", "host-identity"])),
+    freeTag: Schema.optionalKey(Schema.Literals(["after-flush", "without-flush"])),
+  }),
+  CacheInvalidationInput("invalidate-context-cache"),
   opInput("attach", {}),
 ]).annotate({
   message:
-    "Expected a release operation: clear-bme, free-irtes, wait-idle, reset, invalidate-atc, wait-atc {onTimeout}, unbind-pasids, drain-prq, detach {to: blocking|host-identity}, attach",
+    "Expected a release operation: clear-bme, free-irtes, wait-idle, reset, invalidate-atc, wait-atc {onTimeout}, unbind-pasids, invalidate-pasid-cache {tag: old|new|global}, drain-prq, detach {to: blocking|host-identity, freeTag: after-flush|without-flush}, invalidate-context-cache {tag: old|new|global}, attach",
 })
 
 /** One release operation with every parameter. */
@@ -110,7 +132,12 @@ export type ReleaseOp =
         | "attach"
     }
   | WaitAtcOp
-  | { readonly op: "detach"; readonly to: "blocking" | "host-identity" }
+  | CacheInvalidationOp<"invalidate-pasid-cache" | "invalidate-context-cache">
+  | {
+      readonly op: "detach"
+      readonly to: "blocking" | "host-identity"
+      readonly freeTag: "after-flush" | "without-flush"
+    }
 
 /** A release operation with its defaults filled in (`detach` to the knob `releaseDomain`'s target). */
 export const releaseOp = (written: typeof ReleaseOpInput.Type, policy: PolicyValues): ReleaseOp => {
@@ -121,9 +148,22 @@ export const releaseOp = (written: typeof ReleaseOpInput.Type, policy: PolicyVal
       return {
         op: "detach",
         to: (opParams(written).to as "blocking" | "host-identity" | undefined) ?? policy.releaseDomain,
+        freeTag: (opParams(written).freeTag as "after-flush" | "without-flush" | undefined) ?? freeTagOf(policy),
       }
+    case "invalidate-pasid-cache":
+    case "invalidate-context-cache":
+      return cacheInvalidationOp(
+        opName(written) as "invalidate-pasid-cache" | "invalidate-context-cache",
+        written,
+        policy,
+      )
     default:
-      return { op: opName(written) as Exclude<ReleaseOp["op"], "wait-atc" | "detach"> }
+      return {
+        op: opName(written) as Exclude<
+          ReleaseOp["op"],
+          "wait-atc" | "detach" | "invalidate-pasid-cache" | "invalidate-context-cache"
+        >,
+      }
   }
 }
 
@@ -138,6 +178,10 @@ export const releaseProgramError = (ops: ReadonlyArray<ReleaseOp>): string | und
   return undefined
 }
 
+/** How `detach` frees the VM's Domain-ID when the function was its last user, by the knob `domainTagFree`. */
+const freeTagOf = (policy: PolicyValues): "after-flush" | "without-flush" =>
+  policy.domainTagFree === "flush-then-free" ? "after-flush" : "without-flush"
+
 /** The release program of the knobs `releaseDomain`, `releaseQuiesce` and `releaseIrtes`. */
 export const releasePreset = (policy: PolicyValues): ReadonlyArray<ReleaseOp> => [
   { op: "clear-bme" },
@@ -145,8 +189,10 @@ export const releasePreset = (policy: PolicyValues): ReadonlyArray<ReleaseOp> =>
   ...(policy.releaseQuiesce === "wait-idle" ? [{ op: "wait-idle" } as const] : []),
   { op: "reset" },
   { op: "unbind-pasids" },
+  cacheInvalidationOp("invalidate-pasid-cache", undefined, policy),
   { op: "drain-prq" },
-  { op: "detach", to: policy.releaseDomain },
+  { op: "detach", to: policy.releaseDomain, freeTag: freeTagOf(policy) },
+  cacheInvalidationOp("invalidate-context-cache", undefined, policy),
   { op: "attach" },
 ]
 
@@ -158,6 +204,8 @@ export interface ReleaseProcedure {
   readonly from: VmId
   readonly to: FunctionOwner
   readonly pc: number
+  /** The domain tag the function's entries carried when the release started (its VM's domain). */
+  readonly oldDid: Did | undefined
 }
 
 /** The pid of the release of `rid`: `"release:01:00.1"`. */
@@ -178,7 +226,15 @@ const startRelease = (ctx: StepContext, state: State, rid: Rid, to: FunctionOwne
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
   if (procedureByPid(state.host, resetPid(rid)) !== undefined)
     return unchanged(state, waiting(`vfio is resetting ${rid}: its close waits for the device set lock`))
-  const p: ReleaseProcedure = { _tag: "Release", pid, rid, from: fn.owner, to, pc: 0 }
+  const p: ReleaseProcedure = {
+    _tag: "Release",
+    pid,
+    rid,
+    from: fn.owner,
+    to,
+    pc: 0,
+    oldDid: contextDid(state.iommu.context, rid),
+  }
   const unplugged = detachAll(state, rid)
   const started = advanceRelease(ctx, { ...unplugged, host: putProcedure(unplugged.host, p) }, p)
   return { ...started, events: [{ _tag: "ReleaseStarted", rid, from: fn.owner, to }, ...started.events] }
@@ -275,6 +331,17 @@ export const advanceRelease = (ctx: StepContext, state: State, p: ReleaseProcedu
         pasids.map((pasid) => ({ _tag: "PasidEntryCleared" as const, rid: p.rid, pasid })),
       )
     }
+    case "invalidate-pasid-cache":
+    case "invalidate-context-cache": {
+      const tag = cacheTag(next.tag, p.oldDid, contextDid(state.iommu.context, p.rid))
+      const r =
+        next.op === "invalidate-context-cache"
+          ? invalidateContextCache(state.iommu.cache, p.rid, tag)
+          : invalidatePasidCache(state.iommu.cache, p.rid, "all", tag)
+      return done({ ...state, iommu: { ...state.iommu, cache: r.cache } }, [
+        cacheInvalidatedEvent(ctx, next.op, p.rid, undefined, tag, r.dropped),
+      ])
+    }
     case "drain-prq": {
       const prq = state.iommu.prq.filter((r) => r.rid !== p.rid)
       const guests = state.guests.map((g) =>
@@ -299,8 +366,16 @@ export const advanceRelease = (ctx: StepContext, state: State, p: ReleaseProcedu
         ],
       )
     }
-    case "detach":
-      return done(...detach(ctx, state, p, next.to))
+    case "detach": {
+      const [detached, events] = detach(ctx, state, p, next.to)
+      const freed = releaseDomainTag(
+        detached.iommu,
+        p.from,
+        next.freeTag === "after-flush",
+        ctx.vendor.iotlbInvalidation,
+      )
+      return done({ ...detached, iommu: freed.iommu }, [...events, ...freed.events])
+    }
     case "attach": {
       if (p.to === "host") return done(state, [])
       const a = attachFunction(ctx, state, p.rid, p.to)

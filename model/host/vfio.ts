@@ -12,6 +12,7 @@
 import type { Event } from "../event.ts"
 import { formatIova, type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
 import { type ContextEntry, setContext } from "../iommu/context.ts"
+import { domainTag } from "../iommu/domain-tag.ts"
 import { ALLOW_ALL, setPasidEntry } from "../iommu/pasid-table.ts"
 import { setPte, walk } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
@@ -52,14 +53,14 @@ export const attachFunction = (
   rid: Rid,
   vm: VmId,
 ): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
-  const domain = domainOfVm(state.iommu, vm)
   const index = functionIndex(state.functions, rid)
-  if (domain === undefined || index < 0) return { state, events: [] }
+  const noiommu = ctx.policy.vfioIommu === "noiommu"
+  const tagged = noiommu ? undefined : domainTag(state.iommu, vm)
+  if (index < 0 || (!noiommu && tagged === undefined)) return { state, events: [] }
+  const iommu = tagged?.iommu ?? state.iommu
   const ats = state.functions[index]?.ats.enabled ?? false
   const entry: ContextEntry =
-    ctx.policy.vfioIommu === "noiommu"
-      ? { rid, kind: "pass-through" }
-      : { rid, kind: "translated", did: domain.did, ats }
+    tagged === undefined ? { rid, kind: "pass-through" } : { rid, kind: "translated", did: tagged.did, ats }
   const pfCaps = governingCaps(state, rid)
   const emulated =
     ctx.policy.vfPasidCap === "emulated-unenforced" || ctx.policy.vfPasidCap === "emulated-iommu-enforced"
@@ -77,11 +78,12 @@ export const attachFunction = (
     state: {
       ...state,
       functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(f.ats.enabled) })),
-      iommu: { ...state.iommu, context: setContext(state.iommu.context, entry) },
+      iommu: { ...iommu, context: setContext(iommu.context, entry) },
       host,
       ...(virtual === undefined ? {} : { nesting: virtual.nesting }),
     },
     events: [
+      ...(tagged?.events ?? []),
       { _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 },
       ...(virtual === undefined ? [] : [{ _tag: "VridAssigned" as const, vm, vrid: virtual.vrid, rid }]),
     ],
@@ -109,57 +111,63 @@ export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmI
  * for an unknown sub-device or VM, or one already assigned.
  */
 export const assignSubdevice = (ctx: StepContext, state: State, sub: string, vm: VmId): StepResult => {
-  const domain = domainOfVm(state.iommu, vm)
-  if (domain === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
+  if (domainOfVm(state.iommu, vm) === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
   const d = subdeviceById(state.subdevices, sub)
   if (d === undefined) return unchanged(state, rejected(`unknown sub-device ${sub}`))
   if (d.owner !== "host") return unchanged(state, rejected(`${sub} is already assigned to ${d.owner}`))
-  const tagged = requesterOf(state, ctx.policy, sub)?.pasid !== undefined
-  const pasids = tagged
-    ? setPasidEntry(state.iommu.pasids, { rid: d.parent, pasid: d.pasid, did: domain.did, ...ALLOW_ALL })
-    : state.iommu.pasids
+  const assigned: State = { ...state, subdevices: putSubdevice(state.subdevices, { ...d, owner: vm }) }
+  if (requesterOf(state, ctx.policy, sub)?.pasid === undefined)
+    return { state: assigned, outcome: ok, events: [{ _tag: "SubdeviceAssigned", sub, vm }] }
+  const tagged = domainTag(state.iommu, vm)
+  if (tagged === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
+  const pasids = setPasidEntry(tagged.iommu.pasids, { rid: d.parent, pasid: d.pasid, did: tagged.did, ...ALLOW_ALL })
   return {
-    state: {
-      ...state,
-      subdevices: putSubdevice(state.subdevices, { ...d, owner: vm }),
-      iommu: { ...state.iommu, pasids },
-    },
+    state: { ...assigned, iommu: { ...tagged.iommu, pasids } },
     outcome: ok,
     events: [
       { _tag: "SubdeviceAssigned", sub, vm },
-      ...(tagged ? [{ _tag: "PasidEntrySet" as const, rid: d.parent, pasid: d.pasid, did: domain.did }] : []),
+      ...tagged.events,
+      { _tag: "PasidEntrySet", rid: d.parent, pasid: d.pasid, did: tagged.did },
     ],
   }
 }
 
 /**
- * `HostMapIova { vm, iova, page }`: writes the PTE. Rejected when the page is not the VM's, is a
- * confidential VM's private page (host-controlled tables may map only shared pages, seed thread
- * 004), the IOVA is already mapped, or an unmap of it is still in flight (the IOVA is not reusable
- * until `VFIO_IOMMU_UNMAP_DMA` has returned). A VMM maps guest RAM at IOVA = GPA; the model names a
+ * `HostMapIova { vm, iova, page, pages? }`: writes the PTEs of a mapping of `pages` granules (default
+ * one; two model a large page, `iommu/domain.ts`) from `iova` onto HPA pages `page`, `page + 1`, ….
+ * Rejected when a page is not the VM's, is a confidential VM's private page (host-controlled
+ * tables may map only shared pages, seed thread 004), an IOVA is outside the scenario's space or
+ * already mapped, or an unmap of it is still in flight (the IOVA is not reusable until
+ * `VFIO_IOMMU_UNMAP_DMA` has returned). A VMM maps guest RAM at IOVA = GPA; the model names a
  * page's GPA by its frame number (page p at p × 4 KiB) and holds confidential VMs to it, since
  * their DMA API hands the device GPAs.
  */
-export const mapIova = (state: State, vm: VmId, iova: Iova, page: HpaPage): StepResult => {
+export const mapIova = (state: State, vm: VmId, iova: Iova, page: HpaPage, pages = 1): StepResult => {
   const domain = domainOfVm(state.iommu, vm)
   if (domain === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
-  if (!state.iovas.includes(iova)) return unchanged(state, rejected(`${formatIova(iova)} is outside the IOVA space`))
-  const owner = pageOwner(state.memory, page)
-  if (owner !== vm) return unchanged(state, rejected(`page ${page} is ${owner ?? "not present"}, not ${vm}'s`))
-  if (state.privatePages[page] === true)
-    return unchanged(state, rejected(`page ${page} is private to ${vm}: host tables may map only shared pages`))
-  if (state.cvms.includes(vm) && iova !== page * PAGE_SIZE)
-    return unchanged(
-      state,
-      rejected(
-        `${vm} is confidential: the VMM maps its shared pages at their GPA (page ${page} at ${formatIova(page * PAGE_SIZE)})`,
-      ),
-    )
-  if (walk(domain, iova) !== undefined) return unchanged(state, rejected(`${formatIova(iova)} is already mapped`))
-  if (iovaBusy(state, vm, iova)) return unchanged(state, rejected(`an unmap of ${formatIova(iova)} is in flight`))
+  let next = domain
+  for (let k = 0; k < pages; k++) {
+    const at = iova + k * PAGE_SIZE
+    const pg = page + k
+    if (!state.iovas.includes(at)) return unchanged(state, rejected(`${formatIova(at)} is outside the IOVA space`))
+    const owner = pageOwner(state.memory, pg)
+    if (owner !== vm) return unchanged(state, rejected(`page ${pg} is ${owner ?? "not present"}, not ${vm}'s`))
+    if (state.privatePages[pg] === true)
+      return unchanged(state, rejected(`page ${pg} is private to ${vm}: host tables may map only shared pages`))
+    if (state.cvms.includes(vm) && at !== pg * PAGE_SIZE)
+      return unchanged(
+        state,
+        rejected(
+          `${vm} is confidential: the VMM maps its shared pages at their GPA (page ${pg} at ${formatIova(pg * PAGE_SIZE)})`,
+        ),
+      )
+    if (walk(domain, at) !== undefined) return unchanged(state, rejected(`${formatIova(at)} is already mapped`))
+    if (iovaBusy(state, vm, at)) return unchanged(state, rejected(`an unmap of ${formatIova(at)} is in flight`))
+    next = setPte(next, { iova: at, page: pg, base: iova })
+  }
   return {
-    state: { ...state, iommu: putDomain(state.iommu, setPte(domain, { iova, page })) },
+    state: { ...state, iommu: putDomain(state.iommu, next) },
     outcome: ok,
-    events: [{ _tag: "PteWritten", did: domain.did, iova, page }],
+    events: [{ _tag: "PteWritten", vm, iova, page, ...(pages === 1 ? {} : { pages }) }],
   }
 }

@@ -28,12 +28,6 @@ export type ContextEntry =
   | { readonly rid: Rid; readonly kind: "translated"; readonly did: Did; readonly ats: boolean }
   | { readonly rid: Rid; readonly kind: "pass-through" }
 
-/** Whether `rid`'s context entry accepts ATS Translation Requests and translated requests. */
-export const contextAcceptsAts = (table: ContextTable, rid: Rid): boolean => {
-  const e = table.find((c) => c.rid === rid)
-  return e?.kind === "translated" && e.ats
-}
-
 /** Context entries, sorted by RID; a RID that is absent is blocked. */
 export type ContextTable = ReadonlyArray<ContextEntry>
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { contextDid, setContext } from "./context.ts"
+import { EMPTY_ENTRY_CACHE } from "./entry-cache.ts"
 import { clearPte, setPte, walk } from "./domain.ts"
 import { type Iommu, translate } from "./iommu.ts"
 import { iotlbFill, iotlbInvalidate, iotlbLookup } from "./iotlb.ts"
@@ -7,11 +8,12 @@ import { iotlbFill, iotlbInvalidate, iotlbLookup } from "./iotlb.ts"
 const iommu: Iommu = {
   context: setContext([], { rid: "01:00.1", kind: "translated", did: 1, ats: false }),
   pasids: [],
+  cache: EMPTY_ENTRY_CACHE,
   interrupts: { irt: [], iec: [] },
   prq: [],
   physicalPages: 4,
   domains: [
-    { did: 1, vm: "vm1", ptes: [{ iova: 0x1000, page: 0 }] },
+    { did: 1, vm: "vm1", ptes: [{ iova: 0x1000, page: 0, base: 0x1000 }] },
     { did: 2, vm: "vm2", ptes: [] },
   ],
   iotlb: [],
@@ -29,7 +31,7 @@ describe("context entries (VT-d §9.3)", () => {
 
 describe("page tables", () => {
   it("walk present and cleared PTEs", () => {
-    const d = setPte({ did: 1, vm: "vm1", ptes: [] }, { iova: 0x2000, page: 3 })
+    const d = setPte({ did: 1, vm: "vm1", ptes: [] }, { iova: 0x2000, page: 3, base: 0x2000 })
     expect(walk(d, 0x2000)).toBe(3)
     expect(walk(clearPte(d, 0x2000), 0x2000)).toBeUndefined()
   })

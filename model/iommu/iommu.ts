@@ -3,8 +3,8 @@
  * of untranslated requests and ATS Translation Requests.
  *
  * Untranslated request (VT-d 4.x §3.6–3.7, AMD IOMMU §2.2, SMMUv3 §3.2): the RID selects a context
- * entry and so a DID; the IOTLB is looked up by (DID, IOVA); on a miss the page table is walked
- * and a present result is cached. A Translation Request (PCIe Base 6.0 §10.2.2; VT-d §4.2.3) goes
+ * entry (through the structure cache, `entry-cache.ts`, which a walk fills) and so a DID; the IOTLB
+ * is looked up by (DID, IOVA); on a miss the page table is walked and a present result is cached. A Translation Request (PCIe Base 6.0 §10.2.2; VT-d §4.2.3) goes
  * the same way and its completion goes back to the device instead of to memory. A not-present walk
  * is a fault for an untranslated request and a completion without access (R=W=0) for a
  * Translation Request.
@@ -12,17 +12,20 @@
  * @module
  */
 import { type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
-import { type ContextTable, contextEntry, type Did } from "./context.ts"
+import { type ContextEntry, type ContextTable, contextEntry, type Did } from "./context.ts"
+import { cacheContext, cachePasid, type EntryCache } from "./entry-cache.ts"
 import { type Domain, walk } from "./domain.ts"
 import type { InterruptRemapping } from "./interrupt-remapping.ts"
 import type { PageRequest } from "./page-request-queue.ts"
 import { type Iotlb, iotlbFill, iotlbLookup } from "./iotlb.ts"
-import { type PasidTable, pasidDid } from "./pasid-table.ts"
+import { type PasidEntry, type PasidTable, pasidDid, pasidEntry } from "./pasid-table.ts"
 
 /** The IOMMU's state. */
 export interface Iommu {
   readonly context: ContextTable
   readonly pasids: PasidTable
+  /** Cached context and PASID entries (`entry-cache.ts`). */
+  readonly cache: EntryCache
   /** Sorted by DID. */
   readonly domains: ReadonlyArray<Domain>
   readonly iotlb: Iotlb
@@ -33,17 +36,48 @@ export interface Iommu {
   readonly physicalPages: number
 }
 
-/** The domain with `did`, if it exists. */
-export const domainByDid = (iommu: Iommu, did: Did): Domain | undefined => iommu.domains.find((d) => d.did === did)
+/** The domain that holds Domain-ID `did` now, if any. */
+export const domainByDid = (iommu: Iommu, did: Did | undefined): Domain | undefined =>
+  did === undefined ? undefined : iommu.domains.find((d) => d.did === did)
 
 /** The domain the host created for `vm`, if it exists. */
 export const domainOfVm = (iommu: Iommu, vm: VmId): Domain | undefined => iommu.domains.find((d) => d.vm === vm)
 
-/** Replaces the domain with the same DID. */
+/** Replaces the domain of the same VM. */
 export const putDomain = (iommu: Iommu, domain: Domain): Iommu => ({
   ...iommu,
-  domains: iommu.domains.map((d) => (d.did === domain.did ? domain : d)),
+  domains: iommu.domains.map((d) => (d.vm === domain.vm ? domain : d)),
 })
+
+/**
+ * The context entry requests of `rid` meet: the cached one (`cached: true`), else the table's
+ * (`undefined` when not present), which a walk then caches.
+ */
+export const effectiveContext = (
+  iommu: Iommu,
+  rid: Rid,
+): { readonly entry: ContextEntry | undefined; readonly cached: boolean } => {
+  const hit = iommu.cache.context.find((e) => e.rid === rid)
+  return hit !== undefined ? { entry: hit, cached: true } : { entry: contextEntry(iommu.context, rid), cached: false }
+}
+
+/** The PASID entry requests of (`rid`, `pasid`) meet: the cached one, else the table's. */
+export const effectivePasidEntry = (
+  iommu: Iommu,
+  rid: Rid,
+  pasid: number,
+): { readonly entry: PasidEntry | undefined; readonly cached: boolean } => {
+  const hit = iommu.cache.pasid.find((e) => e.rid === rid && e.pasid === pasid)
+  return hit !== undefined
+    ? { entry: hit, cached: true }
+    : { entry: pasidEntry(iommu.pasids, rid, pasid), cached: false }
+}
+
+/** Whether `rid`'s context entry, as the IOMMU sees it (cached or not), accepts its ATS traffic. */
+export const acceptsAts = (iommu: Iommu, rid: Rid): boolean => {
+  const e = effectiveContext(iommu, rid).entry
+  return e?.kind === "translated" && e.ats
+}
 
 /** Result of translating an IOVA for a RID. */
 export type Translation =
@@ -64,20 +98,23 @@ export type Translation =
  * state (IOTLB possibly filled) and the translation.
  */
 export const translate = (
-  iommu: Iommu,
+  iommu0: Iommu,
   rid: Rid,
   iova: Iova,
   pasid?: number,
 ): { readonly iommu: Iommu; readonly translation: Translation } => {
   let did: Did
+  let iommu = iommu0
   if (pasid !== undefined) {
-    const d = pasidDid(iommu.pasids, rid, pasid)
-    if (d === undefined)
+    const { entry, cached } = effectivePasidEntry(iommu, rid, pasid)
+    if (entry === undefined || !entry.enabled)
       return { iommu, translation: { _tag: "Blocked", reason: `${rid} has no PASID ${pasid} entry` } }
-    did = d
+    if (!cached) iommu = { ...iommu, cache: cachePasid(iommu.cache, entry) }
+    did = entry.did
   } else {
-    const entry = contextEntry(iommu.context, rid)
+    const { entry, cached } = effectiveContext(iommu, rid)
     if (entry === undefined) return { iommu, translation: { _tag: "Blocked", reason: `${rid} has no context entry` } }
+    if (!cached) iommu = { ...iommu, cache: cacheContext(iommu.cache, entry) }
     if (entry.kind === "pass-through") {
       const page = iova / PAGE_SIZE
       return Number.isInteger(page) && page < iommu.physicalPages

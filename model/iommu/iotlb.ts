@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { HpaPage, Iova } from "../ids.ts"
+import { type HpaPage, type Iova, PAGE_SIZE } from "../ids.ts"
 import type { Did } from "./context.ts"
 
 /** One cached translation of domain `did`. */
@@ -32,15 +32,19 @@ export const iotlbFill = (iotlb: Iotlb, entry: IotlbEntry): Iotlb =>
   )
 
 /**
- * Page-selective invalidation of (`did`, `iova`), or domain-selective of every entry of `did` when
- * `iova` is `undefined`; returns the new IOTLB and the entries dropped.
+ * Invalidation of `did`'s entries for `pages` granules (4 KiB each) from `iova` (page- or
+ * range-selective: VT-d address mask AM, SMMUv3 range invalidation TG/NUM/SCALE, AMD S bit), or of
+ * every entry of `did` when `iova` is `undefined` (domain-selective); returns the new IOTLB and
+ * the entries dropped.
  */
 export const iotlbInvalidate = (
   iotlb: Iotlb,
   did: Did,
   iova: Iova | undefined,
+  pages = 1,
 ): { readonly iotlb: Iotlb; readonly dropped: ReadonlyArray<IotlbEntry> } => {
-  const hit = (e: IotlbEntry) => e.did === did && (iova === undefined || e.iova === iova)
+  const hit = (e: IotlbEntry) =>
+    e.did === did && (iova === undefined || (e.iova >= iova && e.iova < iova + pages * PAGE_SIZE))
   const dropped = iotlb.filter(hit)
   return dropped.length === 0 ? { iotlb, dropped } : { iotlb: iotlb.filter((e) => !hit(e)), dropped }
 }

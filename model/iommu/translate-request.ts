@@ -16,8 +16,8 @@ import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
 import { nestedAttachmentFor, nestedTranslate } from "../nesting/translate.ts"
 import type { State } from "../state.ts"
 import type { Did } from "./context.ts"
-import { domainByDid, type Translation, translate } from "./iommu.ts"
-import { type PasidFlags, pasidEntry } from "./pasid-table.ts"
+import { domainByDid, effectivePasidEntry, type Translation, translate } from "./iommu.ts"
+import type { PasidFlags } from "./pasid-table.ts"
 
 /** A translated request: the state (IOTLB possibly filled), the translation and the fill events. */
 export interface RequestTranslation {
@@ -58,10 +58,11 @@ export const translateRequest = (state: State, rid: Rid, iova: Iova, pasid: numb
 
 /**
  * The flags of the PASID entry that requests of `rid` with `pasid` meet: the nested attachment's
- * when the guest attached one there, else the flat PASID entry's; `undefined` when neither exists.
+ * when the guest attached one there, else the flat PASID entry's as the IOMMU sees it (cached or
+ * not); `undefined` when neither exists.
  */
 export const pasidEntryFlags = (state: State, rid: Rid, pasid: number): PasidFlags | undefined =>
-  nestedAttachmentFor(state, rid, pasid) ?? pasidEntry(state.iommu.pasids, rid, pasid)
+  nestedAttachmentFor(state, rid, pasid) ?? effectivePasidEntry(state.iommu, rid, pasid).entry
 
 /**
  * The VM whose address space the PASID entry of (`rid`, `pasid`) names now: the nested
@@ -72,6 +73,6 @@ export const pasidEntryFlags = (state: State, rid: Rid, pasid: number): PasidFla
 export const pasidOwner = (state: State, rid: Rid, pasid: number): VmId | undefined => {
   const a = nestedAttachmentFor(state, rid, pasid)
   if (a !== undefined) return a.vm
-  const e = pasidEntry(state.iommu.pasids, rid, pasid)
+  const e = effectivePasidEntry(state.iommu, rid, pasid).entry
   return e === undefined ? undefined : domainByDid(state.iommu, e.did)?.vm
 }

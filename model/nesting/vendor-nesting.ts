@@ -78,9 +78,12 @@ export interface NestingSemantics {
   readonly synthesizedAtcTargets: (ctx: NestingContext, vm: VmId, key: GuestIotlbKey) => ReadonlyArray<AtcTarget>
 }
 
-/** The smallest tag above every stage-2 DID that `used` does not hold (DIDs share one space per IOMMU). */
+/**
+ * The smallest tag above the stage-2 domains' pool (1 … number of VMs, `iommu/domain-tag.ts`) that
+ * `used` does not hold (DIDs share one space per IOMMU).
+ */
 const freshTag = (domains: ReadonlyArray<Domain>, used: ReadonlyArray<number>): number => {
-  let t = Math.max(0, ...domains.map((d) => d.did)) + 1
+  let t = domains.length + 1
   while (used.includes(t)) t++
   return t
 }

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import type { HpaPage, Iova } from "../ids.ts"
+import { type HpaPage, type Iova, PAGE_SIZE } from "../ids.ts"
 
 /**
  * One cached translation: IOVA (bytes) to HPA page, as returned by a Translation Completion, for the
@@ -33,6 +33,8 @@ export interface AtcEntry {
 export interface AtsInvalidation {
   readonly pasid?: number
   readonly iova?: Iova
+  /** How many 4 KiB granules from `iova` (the request's size, S bit; absent: one). */
+  readonly pages?: number
   readonly itag: string
 }
 
@@ -61,9 +63,10 @@ export const atcFill = (ats: AtsState, entry: AtcEntry): AtsState => ({
   atc: [...ats.atc.filter((e) => e.iova !== entry.iova || e.pasid !== entry.pasid), entry].sort(atcOrder),
 })
 
-/** Whether an Invalidate Request covers an ATC entry: same PASID (or none), and its IOVA or the whole range. */
+/** Whether an Invalidate Request covers an ATC entry: same PASID (or none), and its range or the whole space. */
 export const invalidationCovers = (inv: AtsInvalidation, entry: AtcEntry): boolean =>
-  inv.pasid === entry.pasid && (inv.iova === undefined || inv.iova === entry.iova)
+  inv.pasid === entry.pasid &&
+  (inv.iova === undefined || (entry.iova >= inv.iova && entry.iova < inv.iova + (inv.pages ?? 1) * PAGE_SIZE))
 
 /** Queues an Invalidate Request at the device (the device has not acted on it yet). */
 export const atsReceiveInvalidation = (ats: AtsState, inv: AtsInvalidation): AtsState => ({

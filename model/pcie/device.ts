@@ -19,7 +19,7 @@
  */
 import type { DmaPath } from "../event.ts"
 import { formatIova, type Iova, type Rid } from "../ids.ts"
-import { contextAcceptsAts } from "../iommu/context.ts"
+import { acceptsAts } from "../iommu/iommu.ts"
 import { translateRequest } from "../iommu/translate-request.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -42,7 +42,7 @@ export const translationRequest = (state: State, rid: Rid, iova: Iova, pasid?: n
   const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)
   if (refused !== undefined) return refused
   const pasidField = pasid === undefined ? {} : { pasid }
-  if (!contextAcceptsAts(state.iommu.context, rid))
+  if (!acceptsAts(state.iommu, rid))
     return unchanged(state, faulted(`${rid}'s context entry accepts no Translation Requests`))
   const { state: translated, translation, fills } = translateRequest(state, rid, iova, pasid)
   if (translation._tag === "Blocked") return unchanged(state, faulted(translation.reason))
@@ -133,7 +133,7 @@ export const translatedDma = (
   const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)
   if (refused !== undefined) return refused
   const pasidField = pasid === undefined ? {} : { pasid }
-  if (!contextAcceptsAts(state.iommu.context, rid)) {
+  if (!acceptsAts(state.iommu, rid)) {
     const reason = `${rid}'s context entry accepts no translated requests`
     return {
       state,

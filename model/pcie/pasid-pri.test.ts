@@ -13,7 +13,7 @@ const write = (field: "pasidEnable" | "exec" | "priv" | "priEnable", value: bool
 })
 const read: Command = { _tag: "GuestReadVfCap", vm: "vm1", rid: "01:00.1" }
 /** Advances vfio's enforcement of a capability write to its end (write entries, invalidate, wait, complete). */
-const enforce: ReadonlyArray<Command> = Array.from({ length: 3 }, () => ({
+const enforce: ReadonlyArray<Command> = Array.from({ length: 4 }, () => ({
   _tag: "HostAdvance",
   pid: "pasidcfg:01:00.1",
 }))
@@ -144,7 +144,7 @@ describe("PRI queue, routing and teardown", () => {
   it("draining drops queued and delivered requests of the PASID and answers its groups", () => {
     const unbind: Command = { _tag: "HostUnbindPasid", rid: "01:00.0", pasid: 1 }
     const adv: Command = { _tag: "HostAdvance", pid: "pasid:01:00.0:1" }
-    const { state, last } = stepsIn(drain, [bind1, pr, unbind, adv, adv, adv])
+    const { state, last } = stepsIn(drain, [bind1, pr, unbind, adv, adv, adv, adv])
     expect(last?.events).toEqual([
       { _tag: "PasidDrained", rid: "01:00.0", pasid: 1, queued: 1, delivered: 0, answered: 1 },
     ])
