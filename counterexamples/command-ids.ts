@@ -13,7 +13,7 @@
  * | field | must be |
  * | --- | --- |
  * | `vm` | a VM of the topology |
- * | `rid` | a function (PF or VF) of the topology |
+ * | `rid`, `peer` | a function (PF or VF) of the topology |
  * | `iface` | a function or a sub-device |
  * | `sub` | a sub-device (ADI or mdev) |
  * | `page` | an HPA page: 0 … pages − 1 |
@@ -129,6 +129,7 @@ const vector: Rule = (v, { d }) =>
 export const RULES: Readonly<Record<string, Rule>> = {
   vm: among("a VM", (d) => d.vms),
   rid: among("a function", (d) => d.rids),
+  peer: among("a function", (d) => d.rids),
   iface: among("a function or sub-device", (d) => [...d.rids, ...d.subs]),
   sub: among("a sub-device", (d) => d.subs),
   page: (v, { d }) =>

@@ -48,6 +48,12 @@
  *   sent now and performed when it reaches the root complex (`pcie/posted-writes.ts`).
  * - `DeviceHang { rid }` / `DeviceSurpriseRemoval { rid }`: the function stops answering ATS
  *   invalidations, or disappears (`pcie/link.ts`).
+ * - `DeviceForgeTranslated { rid, page, access }`: a malicious function's translated request for
+ *   an HPA it never got a Translation Completion for (`pcie/device.ts`).
+ * - `DevicePeerRequest { rid, peer, access }`: a request to a BAR of another function
+ *   (`pcie/peer-to-peer.ts`).
+ * - `SubdeviceTranslationRequest { sub, iova }`, `SubdeviceTranslatedRead`/`Write { sub, iova }`:
+ *   an ADI's (or PASID-tagged mdev's) ATS traffic, tagged with its PASID, through its parent's ATC.
  *
  * Lifecycle (issue "device lifecycle"): `GuestResetFunction { vm, rid }`: the guest's FLR of its
  * function, performed by vfio (`host/reset.ts`).
@@ -170,6 +176,15 @@ export const Command = Schema.Union([
   Schema.TaggedStruct("DeviceHang", { rid: Rid }),
   Schema.TaggedStruct("DeviceSurpriseRemoval", { rid: Rid }),
   Schema.TaggedStruct("HostFlushQueue", {}),
+  Schema.TaggedStruct("DeviceForgeTranslated", {
+    rid: Rid,
+    page: HpaPage,
+    access: Schema.Literals(["read", "write"]),
+  }),
+  Schema.TaggedStruct("DevicePeerRequest", { rid: Rid, peer: Rid, access: Schema.Literals(["read", "write"]) }),
+  Schema.TaggedStruct("SubdeviceTranslationRequest", { sub: Schema.String, iova: Iova }),
+  Schema.TaggedStruct("SubdeviceTranslatedRead", { sub: Schema.String, iova: Iova }),
+  Schema.TaggedStruct("SubdeviceTranslatedWrite", { sub: Schema.String, iova: Iova }),
 ])
 
 /** A command (a plain object with `_tag`). */
@@ -285,4 +300,12 @@ export const formatCommand = (command: Command): string =>
     .with({ _tag: "DeviceHang" }, (c) => `DeviceHang(rid=${c.rid})`)
     .with({ _tag: "DeviceSurpriseRemoval" }, (c) => `DeviceSurpriseRemoval(rid=${c.rid})`)
     .with({ _tag: "HostFlushQueue" }, () => "HostFlushQueue()")
+    .with({ _tag: "DeviceForgeTranslated" }, (c) => `DeviceForgeTranslated(rid=${c.rid}, page=${c.page}, ${c.access})`)
+    .with({ _tag: "DevicePeerRequest" }, (c) => `DevicePeerRequest(rid=${c.rid}, peer=${c.peer}, ${c.access})`)
+    .with(
+      { _tag: "SubdeviceTranslationRequest" },
+      { _tag: "SubdeviceTranslatedRead" },
+      { _tag: "SubdeviceTranslatedWrite" },
+      (c) => `${c._tag}(sub=${c.sub}, iova=${formatIova(c.iova)})`,
+    )
     .exhaustive()

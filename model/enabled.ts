@@ -30,7 +30,9 @@ import { procedureByPid } from "./host/host.ts"
 import { pasidBusy, teardownPid } from "./host/pasid-teardown.ts"
 import { releaseInFlight } from "./host/release.ts"
 import { resetPid } from "./host/reset.ts"
-import { POSTED_DEPTH } from "./pcie/function.ts"
+import { type PcieFunction, POSTED_DEPTH } from "./pcie/function.ts"
+import { unisolated } from "./pcie/iommu-group.ts"
+import { assignable } from "./host/vfio.ts"
 import { iovaBusy, unmapPid } from "./host/unmap.ts"
 import { queuePid, stage1UnmapInFlight } from "./nesting/guest-invalidation.ts"
 import { attachmentOf } from "./nesting/nesting.ts"
@@ -77,6 +79,7 @@ const pasidCommands = (state: State, out: Array<Command>): void => {
       if (!bound && !pasidBusy(state, fn.rid, pasid))
         for (const vm of vf ? [fn.owner] : vms) out.push({ _tag: "HostBindPasid", rid: fn.rid, pasid, vm })
       for (const iova of state.iovas) {
+        if (fn.ats.enabled && bound) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova, pasid })
         for (const access of ["read", "write", "execute"] as const)
           for (const privileged of [false, true])
             out.push({ _tag: "DevicePasidRequest", rid: fn.rid, pasid, iova, access, privileged })
@@ -169,6 +172,47 @@ const nestingCommands = (state: State, out: Array<Command>): void => {
   }
 }
 
+/**
+ * ATS traffic of a sub-device a VM holds (issue "adversarial devices": SIOV with ATS): Translation
+ * Requests tagged with its PASID while its parent has ATS enabled, and translated
+ * requests through the parent's ATC entries of that PASID. An mdev tags a PASID only under one
+ * mediation policy, which `enabled` does not read: `step` rejects the untagged one's.
+ */
+const subdeviceAtsCommands = (state: State, sub: string, out: Array<Command>): void => {
+  const d = state.subdevices.find((x) => x.id === sub)
+  const parent = d === undefined ? undefined : state.functions.find((f) => f.rid === d.parent)
+  if (d === undefined || parent === undefined) return
+  if (parent.ats.enabled)
+    for (const iova of state.iovas) out.push({ _tag: "SubdeviceTranslationRequest", sub, iova })
+  for (const e of parent.ats.atc)
+    if (e.pasid === d.pasid)
+      out.push(
+        { _tag: "SubdeviceTranslatedRead", sub, iova: e.iova },
+        { _tag: "SubdeviceTranslatedWrite", sub, iova: e.iova },
+      )
+}
+
+/**
+ * What only a malicious function sends (issue "adversarial devices"): translated requests for any
+ * HPA page, and requests and page requests with every PASID of the scenario or of its sub-devices,
+ * whatever its capability bits say (those a nested VF already gets are not repeated).
+ */
+const maliciousCommands = (state: State, fn: PcieFunction, out: Array<Command>): void => {
+  for (let page = 0; page < state.memory.length; page++)
+    for (const access of ["read", "write"] as const) out.push({ _tag: "DeviceForgeTranslated", rid: fn.rid, page, access })
+  const pasids = [
+    ...new Set([...state.pasids, ...state.subdevices.filter((d) => d.parent === fn.rid).map((d) => d.pasid)]),
+  ].sort((a, b) => a - b)
+  const nested = state.nesting !== undefined && fn.kind === "vf" && fn.owner !== "host"
+  for (const pasid of pasids)
+    for (const iova of state.iovas) {
+      if (!nested)
+        out.push({ _tag: "DeviceDmaRead", rid: fn.rid, iova, pasid }, { _tag: "DeviceDmaWrite", rid: fn.rid, iova, pasid })
+      if (!fn.groups.some((g) => g.pasid === pasid && g.prgi === 0))
+        out.push({ _tag: "DevicePageRequest", rid: fn.rid, pasid, iova, prgi: 0 })
+    }
+}
+
 /** The commands worth trying in `state`, deterministic for equal states. */
 export const enabled = (state: State): ReadonlyArray<Command> => {
   const out: Array<Command> = []
@@ -176,9 +220,8 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   for (const page of freePages(state.memory))
     for (const d of domains) out.push({ _tag: "HostAllocatePage", page, vm: d.vm })
   for (const fn of state.functions) {
-    if (fn.kind !== "vf") continue
     if (fn.owner === "host") {
-      if (fn.link !== "removed")
+      if (fn.link !== "removed" && assignable(state, fn))
         for (const d of domains) out.push({ _tag: "HostAssignFunction", rid: fn.rid, vm: d.vm })
       continue
     }
@@ -234,9 +277,11 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
     }
     if (i.mdev) for (const enable of [false, true]) out.push({ _tag: "GuestWriteBme", vm, iface: i.iface, enable })
     for (const message of messages) out.push({ _tag: "DeviceWriteMsiWindow", iface: i.iface, message })
-    if (i.sub)
+    if (i.sub) {
       for (const iova of state.iovas)
         out.push({ _tag: "SubdeviceDmaRead", sub: i.iface, iova }, { _tag: "SubdeviceDmaWrite", sub: i.iface, iova })
+      subdeviceAtsCommands(state, i.iface, out)
+    }
   }
 
   pasidCommands(state, out)
@@ -244,7 +289,7 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
   nestingCommands(state, out)
   for (const fn of state.functions) {
     if (fn.posted.length > 0) out.push({ _tag: "DeviceWriteArrives", rid: fn.rid })
-    if (fn.owner === "host" || fn.link === "removed") continue
+    if ((fn.owner === "host" && fn.malicious !== true) || fn.link === "removed") continue
     for (const iova of state.iovas) {
       if (fn.ats.enabled) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova })
       out.push({ _tag: "DeviceDmaRead", rid: fn.rid, iova }, { _tag: "DeviceDmaWrite", rid: fn.rid, iova })
@@ -263,6 +308,11 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
     }
     if (fn.link === "up" && fn.ats.invalidations.length > 0)
       out.push({ _tag: "DeviceCompleteAtsInvalidation", rid: fn.rid })
+    for (const peer of state.functions)
+      if (unisolated(fn, peer))
+        for (const access of ["read", "write"] as const)
+          out.push({ _tag: "DevicePeerRequest", rid: fn.rid, peer: peer.rid, access })
+    if (fn.malicious === true) maliciousCommands(state, fn, out)
   }
   return out
 }

@@ -11,8 +11,12 @@ import { formatMessage, type Message } from "./interrupt/message.ts"
 import type { CapField, PasidPriBits } from "./pcie/pasid-pri.ts"
 import type { TdiState } from "./tdisp/tdi.ts"
 
-/** How a DMA reached memory: through the IOTLB, through a page walk, or as an ATS-translated request. */
-export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through" | "trusted"
+/**
+ * How a DMA reached memory: through the IOTLB, a page walk, an ATS-translated request through the
+ * ATC, a pass-through context, a TDI's trusted translation, or a translated request a malicious
+ * device forged (its address is the HPA itself).
+ */
+export type DmaPath = "iotlb" | "walk" | "translated" | "pass-through" | "trusted" | "forged"
 
 /** One observable fact. */
 export type Event =
@@ -49,6 +53,8 @@ export type Event =
       readonly page: HpaPage
       /** Granules of the mapping (absent: one). */
       readonly pages?: number
+      /** The function whose firmware unity map this is (`iommu/reserved-regions.ts`), if it is one. */
+      readonly unityFor?: Rid
     }
   | { readonly _tag: "PteCleared"; readonly vm: VmId; readonly iova: Iova; readonly page: HpaPage }
   | { readonly _tag: "IotlbFilled"; readonly did: number; readonly iova: Iova; readonly page: HpaPage }
@@ -208,6 +214,21 @@ export type Event =
       readonly path: DmaPath
       /** For a posted write that arrived later: the owner the function had when it issued it. */
       readonly issuedUnder?: FunctionOwner
+    }
+  | {
+      /** A peer-to-peer request reached `peer`'s BAR: routed inside the device or bus (`direct`) or through the IOMMU. */
+      readonly _tag: "PeerRequestCompleted"
+      readonly rid: Rid
+      readonly peer: Rid
+      readonly access: "read" | "write"
+      readonly path: "direct" | "iommu"
+    }
+  | {
+      readonly _tag: "PeerRequestFaulted"
+      readonly rid: Rid
+      readonly peer: Rid
+      readonly access: "read" | "write"
+      readonly reason: string
     }
   | {
       readonly _tag: "DmaFaulted"
@@ -409,7 +430,9 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
     )
     .with({ _tag: "FunctionAssigned" }, (e) => `${e.rid} assigned to ${e.vm}, context entry -> ${tag} ${e.did}`)
     .with({ _tag: "PteWritten" }, (e) =>
-      e.pages === undefined
+      e.unityFor !== undefined
+        ? `${e.vm}'s domain keeps ${e.unityFor}'s RMRR unity map ${formatIova(e.iova)} -> page ${e.page}`
+        : e.pages === undefined
         ? `${e.vm}'s PTE ${formatIova(e.iova)} -> page ${e.page}`
         : `${e.vm}'s mapping of ${e.pages} granules ${formatIova(e.iova)} -> pages ${e.page}…${e.page + e.pages - 1} (a large page)`,
     )
@@ -507,6 +530,15 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
       { _tag: "DmaCompleted" },
       (e) =>
         `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} reached page ${e.page} (${e.path})${e.issuedUnder === undefined ? "" : `, a posted write issued under ${e.issuedUnder}`}`,
+    )
+    .with(
+      { _tag: "PeerRequestCompleted" },
+      (e) =>
+        `peer-to-peer ${e.access} by ${e.rid} reached ${e.peer}'s BAR (${e.path === "direct" ? "routed inside the device or bus: the IOMMU never saw it" : "through the IOMMU"})`,
+    )
+    .with(
+      { _tag: "PeerRequestFaulted" },
+      (e) => `peer-to-peer ${e.access} by ${e.rid} to ${e.peer}'s BAR faulted: ${e.reason}`,
     )
     .with({ _tag: "DmaFaulted" }, (e) => `DMA ${e.access} by ${by(e)} at ${formatIova(e.iova)} faulted: ${e.reason}`)
     .with({ _tag: "SubdeviceAssigned" }, (e) => `${e.sub} assigned to ${e.vm}`)

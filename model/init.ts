@@ -35,6 +35,11 @@ export const initialState = (topology: Topology): State => ({
     tdi: f.tdisp === true ? { state: "CONFIG_UNLOCKED" as const, locked: undefined, trust: 0 as const } : undefined,
     posted: [],
     link: "up" as const,
+    ...(f.malicious === true ? { malicious: true as const } : {}),
+    ...(f.untrusted === true ? { untrusted: true as const } : {}),
+    ...(f.requesterId !== undefined && f.requesterId !== f.rid ? { requesterId: f.requesterId } : {}),
+    ...(f.acs === false ? { acs: false as const } : {}),
+    ...(f.rmrr !== undefined && f.rmrr.length > 0 ? { rmrr: [...f.rmrr].sort((a, b) => a - b) } : {}),
   })),
   subdevices: [...(topology.subdevices ?? [])].sort(byKey((d) => d.id)).map((d) => ({
     id: d.id,

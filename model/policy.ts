@@ -101,6 +101,23 @@
  *   mapping: VT-d AM, SMMUv3 TG/NUM/SCALE, PCIe ATS size) or `"first-page"` (its first 4 KiB
  *   only, as a driver that flushes by the base address with the smallest size: the other
  *   granules' translations, cached per granule, survive).
+ * - `untrustedAts`: whether the IOMMU driver enables ATS on a function the host marks `untrusted`
+ *   (issue "adversarial devices"): `"disabled"` (Linux `pci_ats_supported()` refuses untrusted
+ *   devices, since "PCI/ATS: Only enable ATS for trusted devices", v5.8: their context entry accepts
+ *   no translated request, so a forged one faults) or `"enabled"` (ATS on whatever has the
+ *   capability, as before that commit: a malicious device's translated requests reach any HPA).
+ * - `iommuGroups`: how vfio assigns functions the platform cannot isolate from each other (DMA
+ *   aliases, functions without ACS: the IOMMU group, Linux `pci_device_group`): `"group-aware"`
+ *   (the group is the unit of ownership: a function is assigned only with every other member of
+ *   its group, to the same VM, and not while the host uses one) or `"per-function"` (each function
+ *   on its own, as with the out-of-tree `pcie_acs_override` patch: an alias's context entry names
+ *   whichever VM took a member last, and peers reach each other's BARs).
+ * - `rmrrOnAssign`: what becomes of a device's firmware unity map (`rmrr`) when the host assigns it
+ *   (`iommu/reserved-regions.ts`): `"refuse"` (Linux VT-d: `device_is_rmrr_locked()`, "Device is
+ *   ineligible for IOMMU domain attach due to platform RMRR requirement"), `"drop-unity-map"` (the
+ *   VM's domain gets no unity map: Linux for relaxable RMRRs and AMD IVMD, where vfio's unmanaged
+ *   domain has no direct mappings) or `"keep-unity-map"` (the unity map is installed in the VM's
+ *   domain, as Xen's reserved device memory identity-maps RMRRs into an HVM guest).
  *
  * @module
  */
@@ -139,6 +156,9 @@ export const PolicySchema = Schema.Struct({
   domainTagFree: Schema.optionalKey(Schema.Literals(["flush-then-free", "free-without-flush"])),
   unmapFlush: Schema.optionalKey(Schema.Literals(["strict", "deferred", "deferred-page-held"])),
   unmapFlushRange: Schema.optionalKey(Schema.Literals(["whole-mapping", "first-page"])),
+  untrustedAts: Schema.optionalKey(Schema.Literals(["disabled", "enabled"])),
+  iommuGroups: Schema.optionalKey(Schema.Literals(["group-aware", "per-function"])),
+  rmrrOnAssign: Schema.optionalKey(Schema.Literals(["refuse", "drop-unity-map", "keep-unity-map"])),
 })
 
 /** A scenario's `policy` object as written (knobs optional). */
@@ -176,6 +196,9 @@ export const defaultPolicy: PolicyValues = {
   domainTagFree: "flush-then-free",
   unmapFlush: "strict",
   unmapFlushRange: "whole-mapping",
+  untrustedAts: "disabled",
+  iommuGroups: "group-aware",
+  rmrrOnAssign: "refuse",
 }
 
 /** Fills the absent knobs of a scenario's policy with their defaults. */

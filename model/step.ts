@@ -35,7 +35,14 @@ import {
 import { pridOf } from "./nesting/nesting.ts"
 import { guestAttachStage1, guestDetachStage1, guestStage1Map } from "./nesting/stage1.ts"
 import { rejected } from "./outcome.ts"
-import { completeAtsInvalidation, translatedDma, translationRequest, untranslatedDma } from "./pcie/device.ts"
+import {
+  completeAtsInvalidation,
+  forgeTranslated,
+  translatedDma,
+  translationRequest,
+  untranslatedDma,
+} from "./pcie/device.ts"
+import { peerRequest } from "./pcie/peer-to-peer.ts"
 import { hang, surpriseRemoval } from "./pcie/link.ts"
 import { postWrite, writeArrives } from "./pcie/posted-writes.ts"
 import { raiseInterrupt, writeMsiWindow } from "./pcie/interrupts.ts"
@@ -92,7 +99,12 @@ const handlers: Handlers = {
   GuestRequestInterrupt: (ctx, s, c) => startIrteProgramming(ctx, s, c.vm, c.iface, c.entry, c.vector),
   GuestWriteInterruptEntry: (ctx, s, c) => guestWriteInterruptEntry(ctx, s, c.vm, c.iface, c.entry, c.message),
   GuestWriteBme: (ctx, s, c) => guestWriteBme(ctx, s, c.vm, c.iface, c.enable),
-  DeviceTranslationRequest: (_ctx, s, c) => translationRequest(s, c.rid, c.iova, c.pasid),
+  DeviceTranslationRequest: (ctx, s, c) => translationRequest(ctx.policy, s, c.rid, c.iova, c.pasid),
+  SubdeviceTranslationRequest: (ctx, s, c) => translationRequest(ctx.policy, s, c.sub, c.iova),
+  SubdeviceTranslatedRead: (ctx, s, c) => translatedDma(ctx.policy, s, c.sub, c.iova, "read"),
+  SubdeviceTranslatedWrite: (ctx, s, c) => translatedDma(ctx.policy, s, c.sub, c.iova, "write"),
+  DeviceForgeTranslated: (_ctx, s, c) => forgeTranslated(s, c.rid, c.page, c.access),
+  DevicePeerRequest: (_ctx, s, c) => peerRequest(s, c.rid, c.peer, c.access),
   DeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "read", c.pasid),
   DeviceDmaWrite: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.rid, c.iova, "write", c.pasid),
   SubdeviceDmaRead: (ctx, s, c) => untranslatedDma(ctx.policy, s, c.sub, c.iova, "read"),
@@ -115,8 +127,8 @@ const handlers: Handlers = {
   GuestDmaUnmap: (ctx, s, c) => dmaUnmap(ctx, s, c.vm, c.rid, c.handle),
   DeviceDmaHandle: (ctx, s, c) => dmaThroughHandle(ctx, s, c.rid, c.handle, c.access),
   GuestTrustFlip: (ctx, s, c) => trustFlip(ctx, s, c.vm, c.rid),
-  DeviceTranslatedRead: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "read", c.pasid),
-  DeviceTranslatedWrite: (_ctx, s, c) => translatedDma(s, c.rid, c.iova, "write", c.pasid),
+  DeviceTranslatedRead: (ctx, s, c) => translatedDma(ctx.policy, s, c.rid, c.iova, "read", c.pasid),
+  DeviceTranslatedWrite: (ctx, s, c) => translatedDma(ctx.policy, s, c.rid, c.iova, "write", c.pasid),
   GuestStage1Map: (_ctx, s, c) => guestStage1Map(s, c.vm, c.table, c.iova, c.gpa),
   GuestStage1Unmap: (ctx, s, c) => guestStage1Unmap(ctx, s, c.vm, c.table, c.iova),
   GuestAttachStage1: (ctx, s, c) => guestAttachStage1(ctx, s, c.vm, c.vrid, c.pasid, c.table),
@@ -135,8 +147,9 @@ const handlers: Handlers = {
 }
 
 /**
- * The function a command names: its `rid`, an `iface` that is a function's RID, or, for a guest's
- * command under nesting, the function its `vrid` stands for in the guest's virtual IOMMU.
+ * The function a command names: its `rid`, an `iface` that is a function's RID, a sub-device's
+ * parent, or, for a guest's command under nesting, the function its `vrid` stands for in the
+ * guest's virtual IOMMU.
  */
 const namedFunction = (state: State, command: Command) => {
   const rid =
@@ -144,7 +157,9 @@ const namedFunction = (state: State, command: Command) => {
       ? command.rid
       : "iface" in command
         ? command.iface
-        : "vrid" in command && state.nesting !== undefined
+        : "sub" in command
+          ? state.subdevices.find((d) => d.id === command.sub)?.parent
+          : "vrid" in command && state.nesting !== undefined
           ? pridOf(state.nesting, command.vm, command.vrid)
           : undefined
   return rid === undefined ? undefined : state.functions.find((f) => f.rid === rid)
@@ -164,7 +179,11 @@ const refusal = (state: State, command: Command): string | undefined => {
   if (fn === undefined) return undefined
   if ((command._tag.startsWith("Guest") || command._tag.startsWith("Host")) && releaseInFlight(state, fn.rid))
     return `${fn.rid} is being released: vfio holds it until the release ends`
-  if (command._tag.startsWith("Device") && command._tag !== "DeviceWriteArrives" && fn.link === "removed")
+  if (
+    (command._tag.startsWith("Device") || command._tag.startsWith("Subdevice")) &&
+    command._tag !== "DeviceWriteArrives" &&
+    fn.link === "removed"
+  )
     return `${fn.rid} has been removed`
   if (command._tag === "DeviceCompleteAtsInvalidation" && fn.link === "hung")
     return `${fn.rid} is hung: it answers no ATS Invalidate Request`

@@ -31,6 +31,24 @@
  * Optional, for TDISP (seed thread 004): a function's `tdisp` (it has a TDI); `confidential`: the
  * confidential VMs, whose pages start private.
  *
+ * Optional, for adversarial devices and messy topologies (issue "adversarial devices"):
+ * - a function's `malicious` (ground truth the host does not know: the device is under an
+ *   attacker's control and sends any TLP its link allows: requests with Bus Master Enable clear,
+ *   with PASIDs and page requests its capability bits forbid, translated requests (AT=10b) for
+ *   addresses it never got a Translation Completion for, and all of it while the host owns it);
+ * - `untrusted` (what the host knows: Linux `pci_dev->untrusted`, a device behind an
+ *   external-facing port as ACPI's `ExternalFacingPort` or the DMAR table's flag marks it);
+ * - `requesterId`: the RID its requests carry when it is not its own: a conventional PCI device
+ *   behind a PCIe-to-PCI(-X) bridge, whose requests the bridge takes ownership of (PCIe-to-PCI/PCI-X
+ *   Bridge Spec 1.0 §2.3), or a device whose DMA uses a phantom or quirky function number (PCIe
+ *   Base 6.0 §2.2.6.2; Linux `pci_add_dma_alias`); such a device does no ATS, PASID or TDISP here;
+ * - `acs: false`: the function has no ACS Source Validation / P2P Request Redirect (PCIe Base 6.0
+ *   §6.12): it and the other functions of its device (same bus and device number) can reach each
+ *   other peer to peer without going through the IOMMU;
+ * - `rmrr`: HPA pages a firmware reserved-memory region names for the device (VT-d RMRR §8.4, AMD
+ *   IVMD, Arm IORT RMR): owned by the host, identity-mapped (IOVA = page × 4096, which must be one
+ *   of `iovas`) wherever the platform keeps the device's unity map.
+ *
  * Optional, for nesting (seed thread 001): `nesting: { "tables": 1 }` gives every VM a nesting
  * parent (its domain), that many guest stage-1 tables and a virtual IOMMU; the stage-1 IOVAs and
  * the GPAs both range over `iovas`, and nested attachments may use PASID 0 (requests without
@@ -39,7 +57,7 @@
  * @module
  */
 import { Schema } from "effect"
-import { Iova, PageOwner, Rid, VmId } from "./ids.ts"
+import { HpaPage, Iova, PAGE_SIZE, PageOwner, Rid, VmId } from "./ids.ts"
 
 /** One PCIe function of the topology; `ats` is its ATS Control Enable bit (PCIe Base 6.0 §10.5.1.3). */
 export const FunctionSpec = Schema.Struct({
@@ -52,6 +70,11 @@ export const FunctionSpec = Schema.Struct({
   hostContext: Schema.optionalKey(Schema.Literals(["blocked", "pass-through"])),
   pasidPri: Schema.optionalKey(Schema.Boolean),
   tdisp: Schema.optionalKey(Schema.Boolean),
+  malicious: Schema.optionalKey(Schema.Boolean),
+  untrusted: Schema.optionalKey(Schema.Boolean),
+  requesterId: Schema.optionalKey(Rid),
+  acs: Schema.optionalKey(Schema.Boolean),
+  rmrr: Schema.optionalKey(Schema.Array(HpaPage)),
 })
 
 /** An ADI or mdev of the topology. */
@@ -66,6 +89,29 @@ export const SubdeviceSpec = Schema.Struct({
 export type SubdeviceSpec = typeof SubdeviceSpec.Type
 /** One PCIe function of the topology. */
 export type FunctionSpec = typeof FunctionSpec.Type
+
+/**
+ * Why a function's `requesterId` cannot be modelled, or `undefined`: an aliased function is a
+ * conventional PCI device (or a quirky one) with no ATS, PASID/PRI, TDISP, VFs or sub-devices, and
+ * the scenario has no nesting (a nested attachment would have to follow every alias).
+ */
+const requesterIdIssue = (
+  t: {
+    readonly functions: ReadonlyArray<FunctionSpec>
+    readonly subdevices?: ReadonlyArray<SubdeviceSpec>
+    readonly nesting?: unknown
+  },
+  f: FunctionSpec,
+): string | undefined => {
+  if (f.requesterId === undefined || f.requesterId === f.rid) return undefined
+  if (f.kind !== "pf") return `VF ${f.rid} cannot have a requesterId: only a conventional device (a PF) is aliased`
+  if (f.ats || f.pasidPri === true || f.tdisp === true)
+    return `${f.rid} has a requesterId, so it is a conventional or aliased device: it cannot have ATS, PASID/PRI or TDISP`
+  if (t.functions.some((v) => v.pf === f.rid) || (t.subdevices ?? []).some((d) => d.parent === f.rid))
+    return `${f.rid} has a requesterId: it cannot have VFs or sub-devices`
+  if (t.nesting !== undefined) return `${f.rid} has a requesterId: DMA aliases and nesting do not combine in the model`
+  return undefined
+}
 
 const distinct = (xs: ReadonlyArray<string | number>): boolean => new Set(xs).size === xs.length
 
@@ -82,6 +128,7 @@ const wellFormedTopology = (t: {
   readonly iovas: ReadonlyArray<number>
   readonly pasids?: ReadonlyArray<number>
   readonly confidential?: ReadonlyArray<string>
+  readonly nesting?: unknown
 }): true | string | { readonly path: ReadonlyArray<string>; readonly issue: string } => {
   if (t.functions.length === 0)
     return { path: ["functions"], issue: "Expected at least one function: there is nothing to search without one" }
@@ -97,6 +144,15 @@ const wellFormedTopology = (t: {
       return `VF ${f.rid} must name an existing PF in "pf"`
     if (f.kind === "pf" && f.pf !== undefined) return `PF ${f.rid} must not have a "pf"`
     if (f.kind === "vf" && f.pasidPri === true) return `VF ${f.rid} cannot implement PASID/PRI: only its PF does`
+    const aliasIssue = requesterIdIssue(t, f)
+    if (aliasIssue !== undefined) return { path: ["functions"], issue: aliasIssue }
+    if (f.untrusted === true && f.hostContext === "pass-through")
+      return `untrusted ${f.rid} cannot have a pass-through host context: Linux never gives an untrusted device an identity domain (iommu_get_def_domain_type)`
+    for (const page of f.rmrr ?? []) {
+      if (t.pages[page] !== "host") return `RMRR page ${page} of ${f.rid} must be a page the host owns`
+      if (!t.iovas.includes(page * PAGE_SIZE))
+        return `RMRR page ${page} of ${f.rid} is identity-mapped at IOVA 0x${(page * PAGE_SIZE).toString(16)}, which must be one of "iovas"`
+    }
   }
   for (const o of t.pages) if (o !== "free" && o !== "host" && !t.vms.includes(o)) return `page owner ${o} is not a VM`
   for (const vm of t.confidential ?? []) if (!t.vms.includes(vm)) return `confidential VM ${vm} is not a VM`

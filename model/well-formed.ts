@@ -41,8 +41,11 @@ export const brokenInvariant = (state: State, programs: Programs): string | unde
     if (!fn.ats.enabled && (fn.ats.atc.length > 0 || fn.ats.invalidations.length > 0))
       return `${fn.rid}: ATS disabled but ATC or invalidations present`
     const entry = contextEntry(state.iommu.context, fn.rid)
-    if (fn.owner === "host" && entry?.kind === "translated") return `${fn.rid}: host-owned but attached to a VM domain`
-    if (fn.owner !== "host") {
+    // Another function's DMA alias may be this RID (Linux maps every alias of the function it attaches).
+    const aliased = state.functions.some((f) => f !== fn && f.requesterId === fn.rid)
+    if (fn.owner === "host" && entry?.kind === "translated" && !aliased)
+      return `${fn.rid}: host-owned but attached to a VM domain`
+    if (fn.owner !== "host" && !aliased) {
       if (entry === undefined) return `${fn.rid}: assigned to ${fn.owner} but blocked`
       if (entry.kind === "translated" && domainByDid(state.iommu, entry.did)?.vm !== fn.owner)
         return `${fn.rid}: assigned to ${fn.owner} but its context entry is not ${fn.owner}'s domain`
@@ -64,7 +67,8 @@ export const brokenInvariant = (state: State, programs: Programs): string | unde
   for (const d of state.iommu.domains) {
     if (!sortedStrictly(d.ptes, (a, b) => a.iova - b.iova)) return `DID ${d.did}: PTEs not keyed by IOVA`
     for (const p of d.ptes)
-      if (state.memory[p.page] !== d.vm) return `DID ${d.did} maps page ${p.page}, owned by ${state.memory[p.page]}`
+      if (state.memory[p.page] !== (p.unity === true ? "host" : d.vm))
+        return `DID ${d.did} maps page ${p.page}, owned by ${state.memory[p.page]}`
   }
   const nested = nestingInvariant(state)
   if (nested !== undefined) return nested

@@ -20,7 +20,13 @@ import { entryChangeInFlight, irteChangeInFlight } from "./invalidation-in-fligh
 import type { Property } from "./property.ts"
 
 const showContext = (e: ContextEntry | undefined): string =>
-  e === undefined ? "none" : e.kind === "pass-through" ? "pass-through" : `DID ${e.did}${e.ats ? " with ATS" : ""}`
+  e === undefined
+    ? "none"
+    : e.kind === "pass-through"
+      ? "pass-through"
+      : e.kind === "pasid-only"
+        ? `PASID table only${e.ats ? " with ATS" : ""}`
+        : `DID ${e.did}${e.ats ? " with ATS" : ""}`
 
 const showPasid = (e: PasidEntry | undefined): string =>
   e === undefined

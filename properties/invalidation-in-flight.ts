@@ -25,7 +25,16 @@ import { domainOfRequester } from "../model/iommu/scope.ts"
 import { flushPending } from "../model/host/flush-queue.ts"
 import { unmapCovers } from "../model/host/unmap.ts"
 import { stage1UnmapInFlight } from "../model/nesting/guest-invalidation.ts"
+import { functionRids } from "../model/pcie/function.ts"
+import type { ReleaseProcedure } from "../model/host/release.ts"
 import type { State } from "../model/state.ts"
+
+/** Whether release `p` changes the entries of `rid`: a RID of one of its members, own or DMA alias. */
+const releases = (state: State, p: ReleaseProcedure, rid: Rid): boolean =>
+  p.members.some((m) => {
+    const fn = state.functions.find((f) => f.rid === m)
+    return m === rid || (fn !== undefined && functionRids(fn).includes(rid))
+  })
 
 /** Whether the host's unmap of `iova` in the domain that holds `did` now is in flight (a flat, single-stage translation). */
 export const flatUnmapInFlight = (state: State, did: Did | undefined, iova: Iova): boolean => {
@@ -38,7 +47,7 @@ export const atcInvalidationInFlight = (state: State, rid: Rid, pasid: number | 
   flatUnmapInFlight(state, domainOfRequester(state.iommu, rid, pasid), iova) ||
   state.host.procedures.some(
     (p) =>
-      (p._tag === "Release" && p.rid === rid) ||
+      (p._tag === "Release" && releases(state, p, rid)) ||
       (pasid !== undefined &&
         ((p._tag === "PasidTeardown" && p.rid === rid && p.pasid === pasid) ||
           (p._tag === "PasidEntryUpdate" && p.rid === rid))),
@@ -64,7 +73,7 @@ export const nestedUnmapInFlight = (state: State, vms: ReadonlyArray<VmId>): boo
 export const entryChangeInFlight = (state: State, rid: Rid, pasid: number | undefined): boolean =>
   state.host.procedures.some(
     (p) =>
-      (p._tag === "Release" && p.rid === rid) ||
+      (p._tag === "Release" && releases(state, p, rid)) ||
       (pasid !== undefined &&
         ((p._tag === "PasidTeardown" && p.rid === rid && p.pasid === pasid) ||
           (p._tag === "PasidEntryUpdate" && p.rid === rid))),

@@ -6,17 +6,18 @@ import { renderTable } from "./table.ts"
 import { matchesExpectation } from "./verify-report.ts"
 
 describe("state diff", () => {
-  it("names what a step changed, keyed by RID, with IOVAs in hex", () => {
+  it("names what a step changed, keyed by RID or VM, with IOVAs in hex", () => {
     const s = scenario("sriov-ats-strict")
     const before = stepsIn(s, [{ _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" }]).state
     const after = stepsIn(s, [
       { _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" },
       { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
     ]).state
-    expect(diffState(before, after)).toEqual(['iommu.domains[1].ptes: [] → [{"iova":"0x1000","page":0}]'])
+    expect(diffState(before, after)).toEqual(['iommu.domains[vm1].ptes: [] → [{"iova":"0x1000","page":0,"base":"0x1000"}]'])
     expect(diffState(initialState(s.topology), before)).toEqual([
       'functions[01:00.1].owner: "host" → "vm1"',
-      'iommu.context[01:00.1]: — → {"rid":"01:00.1","kind":"translated","did":1}',
+      'iommu.context[01:00.1]: — → {"rid":"01:00.1","kind":"translated","did":1,"ats":true}',
+      "iommu.domains[vm1].did: — → 1",
     ])
     expect(diffState(before, before)).toEqual([])
   })

@@ -1,30 +1,59 @@
 /**
  * The part of the state a step changed, as lines `path: old → new` (STYLE.md: replay prints "the
- * state that changed at each step", a diff, not the whole state). Collections keyed by RID, DID,
- * pid, VM or handle id are compared element by element under their key; IOVAs print in hex.
+ * state that changed at each step", a diff, not the whole state). Collections keyed by (RID,
+ * PASID), RID, pid, VM (and table), (DID, IOVA), DID or handle are compared element by element under
+ * the first of those keys unique on both sides; IOVAs print in hex.
  *
  * @module
  */
 import { formatIova } from "../model/ids.ts"
 import type { State } from "../model/state.ts"
 
-const KEYS = ["rid", "pid", "did", "vm", "id"] as const
+/** Candidate keys of a collection, most specific first; the first one unique on both sides is used. */
+const KEYS: ReadonlyArray<ReadonlyArray<string>> = [
+  ["rid", "pasid"],
+  ["rid"],
+  ["pid"],
+  ["vm", "table"],
+  ["vm"],
+  ["did", "iova"],
+  ["did"],
+  ["handle"],
+  ["id"],
+]
 
 const show = (v: unknown): string =>
-  v === undefined ? "—" : JSON.stringify(v, (k, x) => (k === "iova" && typeof x === "number" ? formatIova(x) : x))
+  v === undefined ? "—" : JSON.stringify(v, (k, x) => ((k === "iova" || k === "base" || k === "gpa") && typeof x === "number" ? formatIova(x) : x))
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
 
-const keyOf = (xs: ReadonlyArray<unknown>): (typeof KEYS)[number] | undefined =>
-  KEYS.find((k) => xs.length > 0 && xs.every((x) => isRecord(x) && k in x))
+/** The key of an element (its fields joined by "/"); IOVAs in hex. */
+const keyText = (x: unknown, key: ReadonlyArray<string>): string =>
+  key
+    .map((k) => {
+      const v = (x as Record<string, unknown>)[k]
+      return k === "iova" && typeof v === "number" ? formatIova(v) : String(v)
+    })
+    .join("/")
+
+const uniqueUnder = (xs: ReadonlyArray<unknown>, key: ReadonlyArray<string>): boolean =>
+  new Set(xs.map((x) => keyText(x, key))).size === xs.length
+
+const keyOf = (a: ReadonlyArray<unknown>, b: ReadonlyArray<unknown>): ReadonlyArray<string> | undefined =>
+  KEYS.find(
+    (key) =>
+      a.length + b.length > 0 &&
+      [...a, ...b].every((x) => isRecord(x) && key.every((k) => k in x)) &&
+      uniqueUnder(a, key) &&
+      uniqueUnder(b, key),
+  )
 
 const walkDiff = (path: string, a: unknown, b: unknown, out: Array<string>): void => {
   if (show(a) === show(b)) return
   if (Array.isArray(a) && Array.isArray(b)) {
-    const key = keyOf([...a, ...b])
+    const key = keyOf(a, b)
     if (key !== undefined) {
-      const byKey = (xs: ReadonlyArray<unknown>) =>
-        new Map(xs.map((x) => [String((x as Record<string, unknown>)[key]), x]))
+      const byKey = (xs: ReadonlyArray<unknown>) => new Map(xs.map((x) => [keyText(x, key), x]))
       const ma = byKey(a)
       const mb = byKey(b)
       for (const k of [...new Set([...ma.keys(), ...mb.keys()])].sort())

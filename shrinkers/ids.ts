@@ -1,7 +1,7 @@
 /**
  * The IDs a trace names, by kind, and their substitution: the vocabulary of the value-simplifying
  * and renumbering shrinkers. Each kind lives in some command fields: VMs in `vm` and in a
- * message's `dest`; VF RIDs in `rid`, `iface` and `vrid` (a guest may name a pRID as its vRID);
+ * message's `dest`; VF RIDs in `rid`, `peer`, `iface` and `vrid` (a guest may name a pRID as its vRID);
  * sub-device ids in `sub` and `iface`; pages in `page`; IOVAs in `iova` and `gpa` (a GPA is the
  * nesting parent's IOVA). A procedure id (`pid`, e.g. `"unmap:vm2:0x2000"`, `"irte:adi1:0"`) is
  * rewritten with the same substitution, since it is derived from those IDs.
@@ -25,7 +25,7 @@ type Value = string | number
 /** Where each kind sits in a command: paths of one or two keys. */
 const FIELDS: { readonly [K in IdKind]: ReadonlyArray<ReadonlyArray<string>> } = {
   vm: [["vm"], ["message", "dest"]],
-  rid: [["rid"], ["iface"], ["vrid"]],
+  rid: [["rid"], ["peer"], ["iface"], ["vrid"]],
   sub: [["sub"], ["iface"]],
   page: [["page"]],
   iova: [["iova"], ["gpa"]],

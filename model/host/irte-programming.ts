@@ -126,7 +126,7 @@ export const startIrteProgramming = (
   const reusable =
     current?._tag === "Remappable" &&
     ir.irt[current.handle]?.dest === vm &&
-    ir.irt[current.handle]?.sid === r.rid &&
+    ir.irt[current.handle]?.sid === r.sid &&
     !state.host.procedures.some((p) => p._tag === "ProgramIrte" && p.handle === current.handle)
   const handle = reusable ? current.handle : freeHandle(state)
   if (handle === undefined) return unchanged(state, rejected("interrupt remapping table full"))
@@ -154,7 +154,7 @@ export const advanceIrteProgramming = (ctx: StepContext, state: State, p: IrtePr
       const irte: Irte = {
         dest: p.vm,
         vector: p.vector,
-        sid: r.rid,
+        sid: r.sid,
         svt: ctx.policy.sidValidation,
         pasid: ctx.policy.interruptPasid === "tagged" ? r.pasid : undefined,
       }

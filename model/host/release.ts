@@ -7,7 +7,9 @@
  * the device (the VMM unplugged it before vfio closes it), so its commands naming it are refused.
  * vfio serializes a device's reset and its release (both under the device set lock, and a file is
  * not closed while an ioctl on it runs): a release waits while a reset of the function is in flight.
- * The scenario's `procedures.release` gives the program. When the release starts, the VMM has
+ * The scenario's `procedures.release` gives the program, which runs each operation on every function
+ * the release gives back together: the one named and, under `iommuGroups: "group-aware"`, the
+ * other members of its IOMMU group the VM holds (a group leaves its VM whole). When the release starts, the VMM has
  * already unplugged the device from the guest: under nesting its vIOMMU detached the device's nested
  * domains (with their flush), as QEMU does on device_del before closing the vfio device.
  *
@@ -18,9 +20,11 @@
  * blocking domain; a reassignment then opens it for the next VM):
  * - `clear-bme`: clear Bus Master Enable: the function sends no new request (a configuration
  *   write: a locked TDI goes to ERROR).
- * - `free-irtes`: disable MSI-X and free the IRQs: every IRTE whose SID is the function's RID is
- *   cleared and its IEC entry invalidated (`intel_irq_remapping_free`); an IRTE programming of its
- *   entries in flight is abandoned.
+ * - `free-irtes`: disable MSI-X and free the IRQs: every IRTE whose SID is the RID the function's
+ *   requests carry is cleared and its IEC entry invalidated (`intel_irq_remapping_free`); an IRTE
+ *   programming of its entries in flight is abandoned. (With a DMA alias this also frees the IRTEs
+ *   of the functions sharing it: Linux frees the device's IRQs only; the model's over-approximation
+ *   can only block interrupts, never deliver one.)
  * - `wait-idle`: wait until no posted write of the function is in the fabric (the flush a read of
  *   the function gives, PCIe Base 6.0 §2.4.1; `pcie_flr` waits for Transactions Pending first).
  * - `reset`: Function Level Reset (PCIe Base 6.0 §6.6.2): the device's ATC is emptied, the ATS
@@ -72,7 +76,8 @@ import { domainOfVm } from "../iommu/iommu.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
 import { writeFunctionConfig } from "../pcie/config-write.ts"
 import { functionLevelReset } from "../pcie/flr.ts"
-import { functionIndex, updateFunction } from "../pcie/function.ts"
+import { functionIndex, functionRids, linkRid, type PcieFunction, updateFunction } from "../pcie/function.ts"
+import { iommuGroup } from "../pcie/iommu-group.ts"
 import { detachAll } from "../nesting/stage1.ts"
 import { putVrids, viommuOf, vridOf } from "../nesting/nesting.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -94,7 +99,7 @@ import {
 } from "./entry-invalidation.ts"
 import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 import { resetPid } from "./reset.ts"
-import { attachFunction } from "./vfio.ts"
+import { assignRefusal, attachFunction } from "./vfio.ts"
 
 /** Schema of one release operation as a scenario writes it. */
 export const ReleaseOpInput = Schema.Union([
@@ -196,55 +201,90 @@ export const releasePreset = (policy: PolicyValues): ReadonlyArray<ReleaseOp> =>
   { op: "attach" },
 ]
 
-/** A release in flight: from the VM that had the function to its next owner. */
+/**
+ * A release in flight: from the VM that had the function to its next owner. `members` are the
+ * functions it releases together, in RID order: the function, and under `iommuGroups:
+ * "group-aware"` every other member of its IOMMU group the VM holds (vfio and iommufd attach a
+ * group to one domain and give it back whole: the group's DMA ownership stays with the user until
+ * its last device goes, `iommu_device_release_dma_owner`).
+ */
 export interface ReleaseProcedure {
   readonly _tag: "Release"
   readonly pid: string
   readonly rid: Rid
+  readonly members: ReadonlyArray<Rid>
   readonly from: VmId
   readonly to: FunctionOwner
   readonly pc: number
-  /** The domain tag the function's entries carried when the release started (its VM's domain). */
-  readonly oldDid: Did | undefined
+  /**
+   * The domain tag each RID of the members (own and DMA alias) carried in its context entry, read
+   * when the release started and again just before `detach` clears the entries (Linux reads each
+   * entry's DID before clearing it, `domain_context_clear_one`), in RID order: its VM's domain; an
+   * alias's may be another VM's.
+   */
+  readonly oldDids: ReadonlyArray<{ readonly rid: Rid; readonly did: Did | undefined }>
 }
 
 /** The pid of the release of `rid`: `"release:01:00.1"`. */
 export const releasePid = (rid: Rid): string => `release:${rid}`
 
-/** Whether a release of `rid` is in flight (the guest no longer sees the device). */
-export const releaseInFlight = (state: State, rid: Rid): boolean =>
-  procedureByPid(state.host, releasePid(rid)) !== undefined
+/** The release in flight that releases `rid` (named by it, or a member of its group), if any. */
+export const releaseOf = (state: State, rid: Rid): ReleaseProcedure | undefined =>
+  state.host.procedures.find((p): p is ReleaseProcedure => p._tag === "Release" && p.members.includes(rid))
 
-/** Starts a release of `rid` (a VF assigned to a VM) to `to`, running its first operation. */
+/** Whether a release of `rid` is in flight (the guest no longer sees the device). */
+export const releaseInFlight = (state: State, rid: Rid): boolean => releaseOf(state, rid) !== undefined
+
+/** The functions a release of `fn` releases together (see {@link ReleaseProcedure}). */
+const membersOf = (ctx: StepContext, state: State, fn: PcieFunction): ReadonlyArray<Rid> =>
+  ctx.policy.iommuGroups === "group-aware"
+    ? iommuGroup(state, fn.rid)
+        .filter((f) => f.owner === fn.owner)
+        .map((f) => f.rid)
+    : [fn.rid]
+
+/** Starts a release of `rid` (a function assigned to a VM, with its group's members) to `to`, running its first operation. */
 const startRelease = (ctx: StepContext, state: State, rid: Rid, to: FunctionOwner): StepResult => {
   const fn = state.functions.find((f) => f.rid === rid)
-  if (fn === undefined || fn.kind !== "vf" || fn.owner === "host")
-    return unchanged(state, rejected(`${rid} is not a VF assigned to a VM`))
+  if (fn === undefined || fn.owner === "host") return unchanged(state, rejected(`${rid} is not assigned to a VM`))
   if (fn.owner === to) return unchanged(state, rejected(`${rid} is already ${to}'s`))
   if (to !== "host" && domainOfVm(state.iommu, to) === undefined) return unchanged(state, rejected(`unknown VM ${to}`))
+  const members = membersOf(ctx, state, fn)
+  const refused = to === "host" ? undefined : assignRefusal(ctx, state, rid, to, members)
+  if (refused !== undefined) return unchanged(state, rejected(refused))
   const pid = releasePid(rid)
-  if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
-  if (procedureByPid(state.host, resetPid(rid)) !== undefined)
-    return unchanged(state, waiting(`vfio is resetting ${rid}: its close waits for the device set lock`))
+  for (const m of members) {
+    if (releaseInFlight(state, m)) return unchanged(state, rejected(`a release of ${m} is already in flight`))
+    if (procedureByPid(state.host, resetPid(m)) !== undefined)
+      return unchanged(state, waiting(`vfio is resetting ${m}: its close waits for the device set lock`))
+  }
   const p: ReleaseProcedure = {
     _tag: "Release",
     pid,
     rid,
+    members,
     from: fn.owner,
     to,
     pc: 0,
-    oldDid: contextDid(state.iommu.context, rid),
+    oldDids: readOldDids(state, members),
   }
-  const unplugged = detachAll(state, rid)
+  const unplugged = members.reduce(detachAll, state)
   const started = advanceRelease(ctx, { ...unplugged, host: putProcedure(unplugged.host, p) }, p)
-  return { ...started, events: [{ _tag: "ReleaseStarted", rid, from: fn.owner, to }, ...started.events] }
+  return {
+    ...started,
+    events: [...members.map((m) => ({ _tag: "ReleaseStarted" as const, rid: m, from: fn.owner, to })), ...started.events],
+  }
 }
 
-/** `HostReleaseFunction { rid }`: vfio releases the VF to the host. */
+/** `HostReleaseFunction { rid }`: vfio releases the function to the host. */
 export const releaseFunction = (ctx: StepContext, state: State, rid: Rid): StepResult =>
   startRelease(ctx, state, rid, "host")
 
-/** `HostReassignFunction { rid, vm }`: the VF leaves its VM for `vm`. */
+/**
+ * `HostReassignFunction { rid, vm }`: the function leaves its VM for `vm`; refused at once when vfio
+ * could not give it to `vm` once it is the host's (`assignRefusal`: its IOMMU group, its reserved
+ * memory).
+ */
 export const reassignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult =>
   startRelease(ctx, state, rid, vm)
 
@@ -252,8 +292,10 @@ export const reassignFunction = (ctx: StepContext, state: State, rid: Rid, vm: V
 const freeIrtes = (state: State, rid: Rid): { readonly state: State; readonly handles: ReadonlyArray<number> } => {
   let ir = state.iommu.interrupts
   const handles: Array<number> = []
+  const fn = state.functions.find((f) => f.rid === rid)
+  const sid = fn === undefined ? rid : linkRid(fn)
   ir.irt.forEach((e, handle) => {
-    if (e !== null && e.sid === rid) handles.push(handle)
+    if (e !== null && e.sid === sid) handles.push(handle)
   })
   for (const handle of handles) ir = invalidateIec(writeIrte(ir, handle, null), handle)
   return {
@@ -269,131 +311,185 @@ const freeIrtes = (state: State, rid: Rid): { readonly state: State; readonly ha
   }
 }
 
-/** Runs the operation at `pc` of a release; the last one ends it. */
+/** The domain tag of the context entry of each RID (own and alias) of `members`, in RID order. */
+const readOldDids = (state: State, members: ReadonlyArray<Rid>): ReleaseProcedure["oldDids"] =>
+  [...new Set(members.flatMap((m) => functionRids(fnOf(state, m))))]
+    .sort()
+    .map((r) => ({ rid: r, did: contextDid(state.iommu.context, r) }))
+
+/** The function `rid` of `s` (the caller knows it exists). */
+const fnOf = (s: State, rid: Rid): PcieFunction => s.functions[functionIndex(s.functions, rid)] as PcieFunction
+
+/** Applies `f` to the state for each member of the release, in order, collecting the events. */
+const eachMember = (
+  state: State,
+  p: ReleaseProcedure,
+  f: (s: State, rid: Rid) => { readonly state: State; readonly events: ReadonlyArray<Event> },
+): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
+  let s = state
+  const events: Array<Event> = []
+  for (const rid of p.members) {
+    const r = f(s, rid)
+    s = r.state
+    events.push(...r.events)
+  }
+  return { state: s, events }
+}
+
+/** Runs the operation at `pc` of a release on each of its members; the last operation ends it. */
 export const advanceRelease = (ctx: StepContext, state: State, p: ReleaseProcedure): StepResult => {
   const program = ctx.programs.release
   const next = program[p.pc]
-  const done = (s: State, events: ReadonlyArray<Event>): StepResult => ({
+  const done = (
+    r: { readonly state: State; readonly events: ReadonlyArray<Event> },
+    updated: ReleaseProcedure = p,
+  ): StepResult => ({
     state: {
-      ...s,
-      host: p.pc + 1 < program.length ? putProcedure(s.host, { ...p, pc: p.pc + 1 }) : removeProcedure(s.host, p.pid),
+      ...r.state,
+      host:
+        p.pc + 1 < program.length
+          ? putProcedure(r.state.host, { ...updated, pc: p.pc + 1 })
+          : removeProcedure(r.state.host, p.pid),
     },
     outcome: ok,
-    events,
+    events: r.events,
   })
-  const index = functionIndex(state.functions, p.rid)
-  const fn = state.functions[index]
-  if (next === undefined || fn === undefined) return defect(`${p.pid} has no operation at pc ${p.pc}`)
-  const present = fn.link !== "removed"
+  if (next === undefined || p.members.some((m) => functionIndex(state.functions, m) < 0))
+    return defect(`${p.pid} has no operation at pc ${p.pc}, or a member it releases is unknown`)
   switch (next.op) {
-    case "clear-bme": {
-      if (!present || !fn.bme) return done(state, [])
-      const w = writeFunctionConfig(ctx, state, p.rid, (f) => ({ ...f, bme: false }))
-      return done(w.state, [{ _tag: "BmeWritten", rid: p.rid, enable: false }, ...w.events])
-    }
-    case "free-irtes": {
-      const freed = freeIrtes(state, p.rid)
-      const w = writeFunctionConfig(ctx, freed.state, p.rid, (f) =>
-        f.msix.every((m) => m === null) ? f : { ...f, msix: f.msix.map(() => null) },
+    case "clear-bme":
+      return done(
+        eachMember(state, p, (s, rid) => {
+          const fn = fnOf(s, rid)
+          if (fn.link === "removed" || !fn.bme) return { state: s, events: [] }
+          const w = writeFunctionConfig(ctx, s, rid, (f) => ({ ...f, bme: false }))
+          return { state: w.state, events: [{ _tag: "BmeWritten", rid, enable: false }, ...w.events] }
+        }),
       )
-      return done(w.state, [{ _tag: "IrtesFreed", rid: p.rid, handles: freed.handles }, ...w.events])
+    case "free-irtes":
+      return done(
+        eachMember(state, p, (s, rid) => {
+          const freed = freeIrtes(s, rid)
+          const w = writeFunctionConfig(ctx, freed.state, rid, (f) =>
+            f.msix.every((m) => m === null) ? f : { ...f, msix: f.msix.map(() => null) },
+          )
+          return { state: w.state, events: [{ _tag: "IrtesFreed", rid, handles: freed.handles }, ...w.events] }
+        }),
+      )
+    case "wait-idle": {
+      const busy = p.members.map((m) => fnOf(state, m)).find((f) => f.posted.length > 0)
+      return busy !== undefined
+        ? unchanged(state, waiting(`${busy.rid} still has ${busy.posted.length} posted write(s) in flight`))
+        : done({ state, events: p.members.map((rid) => ({ _tag: "FunctionIdle" as const, rid })) })
     }
-    case "wait-idle":
-      return fn.posted.length > 0
-        ? unchanged(state, waiting(`${p.rid} still has ${fn.posted.length} posted write(s) in flight`))
-        : done(state, [{ _tag: "FunctionIdle", rid: p.rid }])
-    case "reset": {
-      const r = functionLevelReset(state, p.rid)
-      return done(r.state, r.events)
-    }
+    case "reset":
+      return done(eachMember(state, p, functionLevelReset))
     case "invalidate-atc": {
-      const targets = [undefined, ...state.pasids].map((pasid) => ({ rid: p.rid, pasid }))
-      const sent = sendAtsInvalidations(ctx, state, targets, p.pid)
-      return done(sent.state, sent.events)
+      const targets = p.members.flatMap((rid) => [undefined, ...state.pasids].map((pasid) => ({ rid, pasid })))
+      return done(sendAtsInvalidations(ctx, state, targets, p.pid))
     }
     case "wait-atc": {
       const r = awaitAtsCompletions(state, p.pid, next.onTimeout)
-      return "waiting" in r ? unchanged(state, waiting(r.waiting)) : done(r.state, r.events)
+      return "waiting" in r ? unchanged(state, waiting(r.waiting)) : done(r)
     }
-    case "unbind-pasids": {
-      const pasids = state.iommu.pasids.filter((e) => e.rid === p.rid).map((e) => e.pasid)
+    case "unbind-pasids":
       return done(
-        {
-          ...state,
-          iommu: { ...state.iommu, pasids: state.iommu.pasids.filter((e) => e.rid !== p.rid) },
-          host: {
-            ...state.host,
-            procedures: state.host.procedures.filter(
-              (q) => !((q._tag === "PasidTeardown" || q._tag === "PasidEntryUpdate") && q.rid === p.rid),
-            ),
-          },
-        },
-        pasids.map((pasid) => ({ _tag: "PasidEntryCleared" as const, rid: p.rid, pasid })),
+        eachMember(state, p, (s, rid) => {
+          const pasids = s.iommu.pasids.filter((e) => e.rid === rid).map((e) => e.pasid)
+          return {
+            state: {
+              ...s,
+              iommu: { ...s.iommu, pasids: s.iommu.pasids.filter((e) => e.rid !== rid) },
+              host: {
+                ...s.host,
+                procedures: s.host.procedures.filter(
+                  (q) => !((q._tag === "PasidTeardown" || q._tag === "PasidEntryUpdate") && q.rid === rid),
+                ),
+              },
+            },
+            events: pasids.map((pasid) => ({ _tag: "PasidEntryCleared" as const, rid, pasid })),
+          }
+        }),
       )
-    }
     case "invalidate-pasid-cache":
     case "invalidate-context-cache": {
-      const tag = cacheTag(next.tag, p.oldDid, contextDid(state.iommu.context, p.rid))
-      const r =
-        next.op === "invalidate-context-cache"
-          ? invalidateContextCache(state.iommu.cache, p.rid, tag)
-          : invalidatePasidCache(state.iommu.cache, p.rid, "all", tag)
-      return done({ ...state, iommu: { ...state.iommu, cache: r.cache } }, [
-        cacheInvalidatedEvent(ctx, next.op, p.rid, undefined, tag, r.dropped),
-      ])
+      const rids =
+        next.op === "invalidate-pasid-cache" ? p.members : p.members.flatMap((m) => functionRids(fnOf(state, m)))
+      let cache = state.iommu.cache
+      const events: Array<Event> = []
+      for (const rid of rids) {
+        const old = p.oldDids.find((e) => e.rid === rid)?.did
+        const tag = cacheTag(next.tag, old, contextDid(state.iommu.context, rid))
+        const r =
+          next.op === "invalidate-context-cache"
+            ? invalidateContextCache(cache, rid, tag)
+            : invalidatePasidCache(cache, rid, "all", tag)
+        cache = r.cache
+        events.push(cacheInvalidatedEvent(ctx, next.op, rid, undefined, tag, r.dropped))
+      }
+      return done({ state: { ...state, iommu: { ...state.iommu, cache } }, events })
     }
-    case "drain-prq": {
-      const prq = state.iommu.prq.filter((r) => r.rid !== p.rid)
-      const guests = state.guests.map((g) =>
-        g.faults.some((f) => f.rid === p.rid) ? { ...g, faults: g.faults.filter((f) => f.rid !== p.rid) } : g,
-      )
-      const delivered = state.guests.reduce((n, g) => n + g.faults.filter((f) => f.rid === p.rid).length, 0)
+    case "drain-prq":
       return done(
-        {
-          ...state,
-          guests,
-          functions: updateFunction(state.functions, index, (f) => ({ ...f, groups: [] })),
-          iommu: { ...state.iommu, prq },
-        },
-        [
-          {
-            _tag: "FunctionPageRequestsDrained",
-            rid: p.rid,
-            queued: state.iommu.prq.length - prq.length,
-            delivered,
-            answered: fn.groups.length,
-          },
-        ],
+        eachMember(state, p, (s, rid) => {
+          const prq = s.iommu.prq.filter((r) => r.rid !== rid)
+          const guests = s.guests.map((g) =>
+            g.faults.some((f) => f.rid === rid) ? { ...g, faults: g.faults.filter((f) => f.rid !== rid) } : g,
+          )
+          const delivered = s.guests.reduce((n, g) => n + g.faults.filter((f) => f.rid === rid).length, 0)
+          const index = functionIndex(s.functions, rid)
+          return {
+            state: {
+              ...s,
+              guests,
+              functions: updateFunction(s.functions, index, (f) => ({ ...f, groups: [] })),
+              iommu: { ...s.iommu, prq },
+            },
+            events: [
+              {
+                _tag: "FunctionPageRequestsDrained",
+                rid,
+                queued: s.iommu.prq.length - prq.length,
+                delivered,
+                answered: fnOf(s, rid).groups.length,
+              },
+            ],
+          }
+        }),
       )
-    }
     case "detach": {
-      const [detached, events] = detach(ctx, state, p, next.to)
+      const oldDids = readOldDids(state, p.members)
+      const detached = eachMember(state, p, (s, rid) => detach(ctx, s, p.from, rid, next.to))
       const freed = releaseDomainTag(
-        detached.iommu,
+        detached.state.iommu,
         p.from,
         next.freeTag === "after-flush",
         ctx.vendor.iotlbInvalidation,
       )
-      return done({ ...detached, iommu: freed.iommu }, [...events, ...freed.events])
+      return done(
+        { state: { ...detached.state, iommu: freed.iommu }, events: [...detached.events, ...freed.events] },
+        { ...p, oldDids },
+      )
     }
     case "attach": {
-      if (p.to === "host") return done(state, [])
+      if (p.to === "host") return done({ state, events: [] })
       const a = attachFunction(ctx, state, p.rid, p.to)
-      const bme = present ? updateFunction(a.state.functions, index, (f) => ({ ...f, bme: true })) : a.state.functions
-      return done({ ...a.state, functions: bme }, a.events)
+      const functions = a.state.functions.map((f) =>
+        p.members.includes(f.rid) && f.link !== "removed" ? { ...f, bme: true } : f,
+      )
+      return done({ state: { ...a.state, functions }, events: a.events })
     }
   }
 }
 
-/** The `detach` operation: the function leaves its VM for the host (see the module doc). */
+/** The `detach` operation for one function: it leaves VM `from` for the host (see the module doc). */
 const detach = (
   ctx: StepContext,
   state: State,
-  p: ReleaseProcedure,
+  from: VmId,
+  rid: Rid,
   to: "blocking" | "host-identity",
-): [State, ReadonlyArray<Event>] => {
-  const from = p.from
-  const rid = p.rid
+): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
   let s = state
   let staleVrid: Rid | undefined
   if (s.nesting !== undefined) {
@@ -422,9 +518,11 @@ const detach = (
   })
   const index = functionIndex(s.functions, rid)
   const tdiState = s.functions[index]?.tdi?.state
-  const context = s.iommu.context.filter((e) => e.rid !== rid)
-  return [
-    {
+  const fn = s.functions[index]
+  const rids = fn === undefined ? [rid] : functionRids(fn)
+  const context = s.iommu.context.filter((e) => !rids.includes(e.rid))
+  return {
+    state: {
       ...s,
       guests,
       functions: updateFunction(s.functions, index, (f) => ({
@@ -437,13 +535,13 @@ const detach = (
         context:
           to === "blocking"
             ? context
-            : [...context, { rid, kind: "pass-through" as const }].sort((a, b) =>
+            : [...context, ...rids.map((r) => ({ rid: r, kind: "pass-through" as const }))].sort((a, b) =>
                 a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0,
               ),
       },
       host: { ...s.host, vcaps: s.host.vcaps.filter((v) => v.rid !== rid) },
     },
-    [
+    events: [
       ...(tdiState !== undefined && tdiState !== "CONFIG_UNLOCKED"
         ? [
             {
@@ -457,5 +555,5 @@ const detach = (
         : []),
       { _tag: "FunctionDetached", rid, from, to, staleVrid },
     ],
-  ]
+  }
 }

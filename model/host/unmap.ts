@@ -201,7 +201,7 @@ export const unmapCovers = (state: State, vm: VmId, iova: Iova): boolean =>
 /**
  * `HostUnmapIova { vm, iova }`: starts the unmap of the mapping that begins at `iova` and runs its
  * first operation. Rejected when the VM has no domain, no mapping begins at the IOVA (vfio unmaps a
- * mapping whole), or an unmap of it is already in flight.
+ * mapping whole; a firmware unity map is none of its), or an unmap of it is already in flight.
  */
 export const startUnmap = (ctx: StepContext, state: State, vm: VmId, iova: Iova): StepResult => {
   const domain = domainOfVm(state.iommu, vm)
@@ -211,6 +211,8 @@ export const startUnmap = (ctx: StepContext, state: State, vm: VmId, iova: Iova)
   const granules = mappingAt(domain, iova)
   if (granules[0]?.iova !== iova)
     return unchanged(state, rejected(`no mapping of ${vm}'s domain begins at ${formatIova(iova)}`))
+  if (granules[0].unity === true)
+    return unchanged(state, rejected(`${formatIova(iova)} is a firmware unity map, not a mapping of the VMM's`))
   const procedure: UnmapProcedure = {
     _tag: "Unmap",
     pid,

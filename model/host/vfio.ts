@@ -11,15 +11,17 @@
  */
 import type { Event } from "../event.ts"
 import { formatIova, type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
-import { type ContextEntry, setContext } from "../iommu/context.ts"
+import { contextEntry, setContext } from "../iommu/context.ts"
 import { domainTag } from "../iommu/domain-tag.ts"
 import { ALLOW_ALL, setPasidEntry } from "../iommu/pasid-table.ts"
 import { setPte, walk } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
+import { installUnityMaps, reservedRegionRefusal } from "../iommu/reserved-regions.ts"
 import { pageOwner, setPageOwner } from "../memory/pages.ts"
 import { ok, rejected } from "../outcome.ts"
 import { atsReset } from "../pcie/ats.ts"
-import { functionIndex, updateFunction } from "../pcie/function.ts"
+import { functionIndex, functionRids, type PcieFunction, updateFunction } from "../pcie/function.ts"
+import { iommuGroup, inHostUse } from "../pcie/iommu-group.ts"
 import { CAPS_RESET, governingCaps } from "../pcie/pasid-pri.ts"
 import { requesterOf } from "../pcie/requester.ts"
 import { putSubdevice, subdeviceById } from "../pcie/subdevice.ts"
@@ -40,27 +42,103 @@ export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult 
 }
 
 /**
+ * Whether the IOMMU driver lets `fn` use ATS: it has ATS enabled, and is not a function the host
+ * marks untrusted under `untrustedAts: "disabled"` (Linux `pci_ats_supported()`).
+ */
+const atsAllowed = (ctx: StepContext, fn: PcieFunction): boolean =>
+  fn.ats.enabled && !(fn.untrusted === true && ctx.policy.untrustedAts === "disabled")
+
+/**
+ * Whether vfio can take `fn` for a VM at all: a VF, or a PF nothing of the host depends on (no
+ * VFs, sub-devices or PASID/PRI capability, which the model gives to the host's PF driver).
+ */
+export const assignable = (state: State, fn: PcieFunction): boolean =>
+  fn.kind === "vf" || !inHostUse(state, { ...fn, owner: "host" })
+
+/**
+ * The functions an assignment of `rid` to `vm` attaches: `rid`'s, and under `iommuGroups:
+ * "group-aware"` every other host-owned member of its IOMMU group (vfio attaches a group to one
+ * domain, vfio.rst; iommufd attaches a group's devices together).
+ */
+const attachedWith = (ctx: StepContext, state: State, rid: Rid): ReadonlyArray<PcieFunction> =>
+  ctx.policy.iommuGroups === "per-function"
+    ? state.functions.filter((f) => f.rid === rid)
+    : iommuGroup(state, rid).filter((f) => f.rid === rid || (f.owner === "host" && f.link !== "removed"))
+
+/**
+ * Why vfio cannot give `rid` to `vm` now (one line), or `undefined`: under `iommuGroups:
+ * "group-aware"`, another member of its IOMMU group is another owner's, is used by the host, or is
+ * being released or reset (`leaving`: members a reassignment releases with it, which will be the
+ * host's by its attach); a function it would attach has a reserved memory region the policy
+ * refuses or that conflicts with the VM's mappings (`iommu/reserved-regions.ts`).
+ */
+export const assignRefusal = (
+  ctx: StepContext,
+  state: State,
+  rid: Rid,
+  vm: VmId,
+  leaving: ReadonlyArray<Rid> = [],
+): string | undefined => {
+  if (ctx.policy.iommuGroups === "group-aware")
+    for (const m of iommuGroup(state, rid)) {
+      if (m.rid === rid || m.owner === vm || leaving.includes(m.rid)) continue
+      if (m.owner !== "host")
+        return `${m.rid} is in ${rid}'s IOMMU group and is ${m.owner}'s: vfio gives a group to one owner`
+      if (inHostUse(state, m)) return `${m.rid} is in ${rid}'s IOMMU group and the host uses it: the group is not viable`
+      if (
+        state.host.procedures.some(
+          (p) => (p._tag === "Release" && p.members.includes(m.rid)) || (p._tag === "Reset" && p.rid === m.rid),
+        )
+      )
+        return `${m.rid} is in ${rid}'s IOMMU group and vfio is releasing or resetting it`
+    }
+  for (const f of attachedWith(ctx, state, rid)) {
+    const refused = reservedRegionRefusal(ctx.policy, state.iommu, f, vm)
+    if (refused !== undefined) return refused
+  }
+  return undefined
+}
+
+/**
  * Attaches host-owned function `rid` to `vm`: its context entry points at the VM's domain (the
  * nesting parent, with nesting, where the VMM also gives it a vRID in the VM's virtual IOMMU; in
- * VFIO no-IOMMU mode a pass-through entry), and with an emulated PASID/PRI capability vfio creates
- * it (the features its PF has enabled now are shown supported, every control bit clear). The
- * function is reset on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties its ATC).
- * The caller has checked that the function is a host-owned VF and the VM exists.
+ * VFIO no-IOMMU mode a pass-through entry), for its own RID and for the RID its requests carry
+ * (Linux maps every DMA alias, `pci_for_each_dma_alias`, and leaves an alias's context entry
+ * alone when it is present already: `domain_context_mapping_one`); with an emulated PASID/PRI capability
+ * vfio creates it (the features its PF has enabled now are shown supported, every control bit
+ * clear). The function is reset on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties
+ * its ATC). The IOMMU driver enables ATS when the function has it, unless the host marks it
+ * untrusted and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the
+ * function's ATS Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"`
+ * its unity maps enter the VM's domain. The caller has checked that the function is host-owned
+ * and assignable, the VM exists and {@link assignRefusal}.
  */
-export const attachFunction = (
+const attachOne = (
   ctx: StepContext,
   state: State,
   rid: Rid,
   vm: VmId,
 ): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
   const index = functionIndex(state.functions, rid)
+  const fn = state.functions[index]
   const noiommu = ctx.policy.vfioIommu === "noiommu"
   const tagged = noiommu ? undefined : domainTag(state.iommu, vm)
-  if (index < 0 || (!noiommu && tagged === undefined)) return { state, events: [] }
-  const iommu = tagged?.iommu ?? state.iommu
-  const ats = state.functions[index]?.ats.enabled ?? false
-  const entry: ContextEntry =
-    tagged === undefined ? { rid, kind: "pass-through" } : { rid, kind: "translated", did: tagged.did, ats }
+  if (fn === undefined || (!noiommu && tagged === undefined)) return { state, events: [] }
+  const unity = installUnityMaps(ctx.policy, tagged?.iommu ?? state.iommu, fn, vm)
+  const iommu = unity.iommu
+  const ats = atsAllowed(ctx, fn)
+  const context = functionRids(fn).reduce(
+    (table, r) =>
+      r !== rid && contextEntry(table, r) !== undefined
+        ? table
+        : setContext(
+            table,
+            tagged === undefined
+              ? { rid: r, kind: "pass-through" }
+              : { rid: r, kind: "translated", did: tagged.did, ats },
+          ),
+    iommu.context,
+  )
   const pfCaps = governingCaps(state, rid)
   const emulated =
     ctx.policy.vfPasidCap === "emulated-unenforced" || ctx.policy.vfPasidCap === "emulated-iommu-enforced"
@@ -77,29 +155,55 @@ export const attachFunction = (
   return {
     state: {
       ...state,
-      functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(f.ats.enabled) })),
-      iommu: { ...iommu, context: setContext(iommu.context, entry) },
+      functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(ats) })),
+      iommu: { ...iommu, context },
       host,
       ...(virtual === undefined ? {} : { nesting: virtual.nesting }),
     },
     events: [
       ...(tagged?.events ?? []),
-      { _tag: "FunctionAssigned", rid, vm, did: entry.kind === "translated" ? entry.did : 0 },
+      ...unity.events,
+      { _tag: "FunctionAssigned", rid, vm, did: tagged?.did ?? 0 },
       ...(virtual === undefined ? [] : [{ _tag: "VridAssigned" as const, vm, vrid: virtual.vrid, rid }]),
     ],
   }
 }
 
 /**
- * `HostAssignFunction { rid, vm }`: VFIO assigns a host-owned VF to the VM ({@link attachFunction}).
- * Rejected for a PF, an unknown RID or VM, or a VF already assigned.
+ * Attaches `rid` to `vm`, with the other host-owned members of its IOMMU group under
+ * `iommuGroups: "group-aware"` ({@link attachOne} each, in RID order). The caller has checked
+ * {@link assignRefusal}.
+ */
+export const attachFunction = (
+  ctx: StepContext,
+  state: State,
+  rid: Rid,
+  vm: VmId,
+): { readonly state: State; readonly events: ReadonlyArray<Event> } => {
+  let s = state
+  const events: Array<Event> = []
+  for (const f of attachedWith(ctx, state, rid)) {
+    const a = attachOne(ctx, s, f.rid, vm)
+    s = a.state
+    events.push(...a.events)
+  }
+  return { state: s, events }
+}
+
+/**
+ * `HostAssignFunction { rid, vm }`: VFIO assigns a host-owned VF, or a PF nothing of the host
+ * depends on, to the VM ({@link attachFunction}). Rejected for an unknown RID or VM, a PF the host
+ * needs, a function already assigned, or what {@link assignRefusal} refuses.
  */
 export const assignFunction = (ctx: StepContext, state: State, rid: Rid, vm: VmId): StepResult => {
   if (domainOfVm(state.iommu, vm) === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
   const fn = state.functions[functionIndex(state.functions, rid)]
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (fn.kind !== "vf") return unchanged(state, rejected(`${rid} is a PF; only VFs are assigned`))
   if (fn.owner !== "host") return unchanged(state, rejected(`${rid} is already assigned to ${fn.owner}`))
+  if (!assignable(state, fn))
+    return unchanged(state, rejected(`${rid} is a PF the host's driver needs (VFs, sub-devices or PASID/PRI)`))
+  const refused = assignRefusal(ctx, state, rid, vm)
+  if (refused !== undefined) return unchanged(state, rejected(refused))
   const attached = attachFunction(ctx, state, rid, vm)
   return { state: attached.state, outcome: ok, events: attached.events }
 }
@@ -121,8 +225,13 @@ export const assignSubdevice = (ctx: StepContext, state: State, sub: string, vm:
   const tagged = domainTag(state.iommu, vm)
   if (tagged === undefined) return unchanged(state, rejected(`unknown VM ${vm}`))
   const pasids = setPasidEntry(tagged.iommu.pasids, { rid: d.parent, pasid: d.pasid, did: tagged.did, ...ALLOW_ALL })
+  const parent = state.functions.find((f) => f.rid === d.parent)
+  const context =
+    parent === undefined || contextEntry(tagged.iommu.context, d.parent) !== undefined
+      ? tagged.iommu.context
+      : setContext(tagged.iommu.context, { rid: d.parent, kind: "pasid-only", ats: atsAllowed(ctx, parent) })
   return {
-    state: { ...assigned, iommu: { ...tagged.iommu, pasids } },
+    state: { ...assigned, iommu: { ...tagged.iommu, pasids, context } },
     outcome: ok,
     events: [
       { _tag: "SubdeviceAssigned", sub, vm },

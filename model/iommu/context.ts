@@ -23,10 +23,16 @@ export type Did = number
  * DTE bit; SMMUv3 STE.EATS; AMD DTE.I): the IOMMU driver sets it when it enables ATS on the
  * function (Linux `info->ats_enabled`), and clears it to fence a device. A pass-through entry
  * accepts no ATS traffic (VT-d TT=10b: Translation Requests and translated requests are blocked).
+ * A `pasid-only` entry is the one a host-owned parent of PASID-tagged sub-devices (SIOV ADIs) has:
+ * present, with a PASID table serving the sub-devices' PASIDs, its requests without PASID blocked
+ * (VT-d scalable-mode context entry with no RID_PASID translation; SMMUv3 STE with substream 0
+ * aborted; AMD DTE with GCR3 and no host table), its ATS acceptance per `ats` (VT-d scalable-mode
+ * context DTE, STE.EATS, DTE.I).
  */
 export type ContextEntry =
   | { readonly rid: Rid; readonly kind: "translated"; readonly did: Did; readonly ats: boolean }
   | { readonly rid: Rid; readonly kind: "pass-through" }
+  | { readonly rid: Rid; readonly kind: "pasid-only"; readonly ats: boolean }
 
 /** Context entries, sorted by RID; a RID that is absent is blocked. */
 export type ContextTable = ReadonlyArray<ContextEntry>

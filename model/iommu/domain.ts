@@ -21,6 +21,12 @@ export interface Pte {
   readonly iova: Iova
   readonly page: HpaPage
   readonly base: Iova
+  /**
+   * A firmware unity map (IOVA = HPA) the host installed for a device's reserved memory region
+   * (`reserved-regions.ts`), not a mapping of the VMM's: `VFIO_IOMMU_UNMAP_DMA` cannot remove it
+   * and `VFIO_IOMMU_MAP_DMA` cannot replace it.
+   */
+  readonly unity?: true
 }
 
 /** The granules of the mapping that contains `iova`, in IOVA order; empty when `iova` is not mapped. */

@@ -76,7 +76,7 @@ export const effectivePasidEntry = (
 /** Whether `rid`'s context entry, as the IOMMU sees it (cached or not), accepts its ATS traffic. */
 export const acceptsAts = (iommu: Iommu, rid: Rid): boolean => {
   const e = effectiveContext(iommu, rid).entry
-  return e?.kind === "translated" && e.ats
+  return (e?.kind === "translated" || e?.kind === "pasid-only") && e.ats
 }
 
 /** Result of translating an IOVA for a RID. */
@@ -115,6 +115,8 @@ export const translate = (
     const { entry, cached } = effectiveContext(iommu, rid)
     if (entry === undefined) return { iommu, translation: { _tag: "Blocked", reason: `${rid} has no context entry` } }
     if (!cached) iommu = { ...iommu, cache: cacheContext(iommu.cache, entry) }
+    if (entry.kind === "pasid-only")
+      return { iommu, translation: { _tag: "Blocked", reason: `${rid}'s requests without PASID are blocked` } }
     if (entry.kind === "pass-through") {
       const page = iova / PAGE_SIZE
       return Number.isInteger(page) && page < iommu.physicalPages
@@ -146,7 +148,7 @@ export const tablesTranslate = (iommu: Iommu, rid: Rid, iova: Iova, pasid?: numb
     return domain === undefined ? undefined : walk(domain, iova)
   }
   const entry = contextEntry(iommu.context, rid)
-  if (entry === undefined) return undefined
+  if (entry === undefined || entry.kind === "pasid-only") return undefined
   if (entry.kind === "pass-through") {
     const page = iova / PAGE_SIZE
     return Number.isInteger(page) && page < iommu.physicalPages ? page : undefined

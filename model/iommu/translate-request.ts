@@ -30,7 +30,11 @@ export interface RequestTranslation {
 const fillEvents = (did: Did | undefined, iova: Iova, page: HpaPage, source: string): ReadonlyArray<Event> =>
   source === "walk" && did !== undefined ? [{ _tag: "IotlbFilled", did, iova, page }] : []
 
-/** Translates a request of `rid` (with `pasid`, or none) for `iova` through the entry it selects. */
+/**
+ * Translates a request of function `rid` (with `pasid`, or none) for `iova` through the entry it
+ * selects. The IOMMU sees the RID the request carries on the link: the function's DMA alias, when
+ * it has one (`topology.ts` `requesterId`; an aliased function sends no PASID and is never nested).
+ */
 export const translateRequest = (state: State, rid: Rid, iova: Iova, pasid: number | undefined): RequestTranslation => {
   const attachment = nestedAttachmentFor(state, rid, pasid)
   if (attachment !== undefined && state.nesting !== undefined) {
@@ -47,7 +51,8 @@ export const translateRequest = (state: State, rid: Rid, iova: Iova, pasid: numb
       fills: r.filled === undefined ? [] : [{ _tag: "NestedIotlbFilled", ...r.filled }],
     }
   }
-  const { iommu, translation } = translate(state.iommu, rid, iova, pasid)
+  const alias = pasid === undefined ? state.functions.find((f) => f.rid === rid)?.requesterId : undefined
+  const { iommu, translation } = translate(state.iommu, alias ?? rid, iova, pasid)
   return {
     state: iommu === state.iommu ? state : { ...state, iommu },
     translation,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { FunctionOwner, Iova, Rid } from "../ids.ts"
+import type { FunctionOwner, HpaPage, Iova, Rid } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import type { AtsState } from "./ats.ts"
 import type { Tdi } from "../tdisp/tdi.ts"
@@ -48,7 +48,32 @@ export interface PcieFunction {
    * and may still issue requests); `removed` (surprise removal: it issues and answers nothing).
    */
   readonly link: "up" | "hung" | "removed"
+  /**
+   * Static attributes of the topology (`topology.ts`; issue "adversarial devices"), present only
+   * when they differ from an honest, trusted function with its own RID, ACS and no reserved memory:
+   * `malicious` (the device sends any TLP its link allows), `untrusted` (Linux `pdev->untrusted`),
+   * `requesterId` (the RID its requests carry), `acs: false`, `rmrr` (its reserved HPA pages).
+   */
+  readonly malicious?: true
+  readonly untrusted?: true
+  readonly requesterId?: Rid
+  readonly acs?: false
+  readonly rmrr?: ReadonlyArray<HpaPage>
 }
+
+/**
+ * Whether the function puts requests on the link now: an honest function only with Bus Master
+ * Enable set (PCIe Base 6.0 §7.5.1.1.3); a malicious one whatever its Command register says
+ * (Bus Master Enable is a request to the device, not a gate in front of it).
+ */
+export const mastersBus = (fn: PcieFunction): boolean => fn.bme || fn.malicious === true
+
+/** The RID a function's requests carry on the link: its own, or its DMA alias. */
+export const linkRid = (fn: PcieFunction): Rid => fn.requesterId ?? fn.rid
+
+/** The RIDs the host gives a function context entries for: its own and its DMA alias (Linux `pci_for_each_dma_alias`). */
+export const functionRids = (fn: PcieFunction): ReadonlyArray<Rid> =>
+  fn.requesterId === undefined ? [fn.rid] : [fn.rid, fn.requesterId]
 
 /** A posted memory write in the fabric: where it goes and whose request it was when issued. */
 export interface PostedWrite {

@@ -30,7 +30,7 @@ const interruptRequest = (
     state.iommu.interrupts,
     ctx.policy.interruptRemapping === "on",
     message,
-    r.rid,
+    r.sid,
     pasid,
   )
   const next = ir === state.iommu.interrupts ? state : { ...state, iommu: { ...state.iommu, interrupts: ir } }

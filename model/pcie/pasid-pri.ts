@@ -13,6 +13,7 @@
  */
 import type { FunctionOwner, Rid } from "../ids.ts"
 import { rejected } from "../outcome.ts"
+import { mastersBus } from "./function.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
 
 /** The control bits of the PASID and PRI capabilities, as one record. */
@@ -65,8 +66,10 @@ const kindOf: Readonly<Record<CapField, string>> = {
  * §9.3.7.14–15), else the function does not send it (a `RequestNotSent` event). A function whose
  * PF implements no modelled PASID/PRI capability sends PASID-tagged requests as its topology
  * allows (the host enabled a capability the scenario does not model) unless `requireCapability`
- * (page requests and the PASID/PRI family's own commands). Returns the step that refuses the
- * request, or `undefined` when it goes out. Bus Master Enable is each caller's check.
+ * (page requests and the PASID/PRI family's own commands). A malicious function ignores every
+ * control bit (issue "adversarial devices"): the bits ask the device, they do not gate its link.
+ * Returns the step that refuses the request, or `undefined` when it goes out. It also refuses a
+ * function that does not master the bus (`mastersBus`).
  */
 export const pasidSendGuard = (
   state: State,
@@ -76,7 +79,8 @@ export const pasidSendGuard = (
 ): StepResult | undefined => {
   const fn = state.functions.find((f) => f.rid === rid)
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  if (!mastersBus(fn)) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  if (fn.malicious === true) return undefined
   const caps = governingCaps(state, rid)
   if (caps === undefined)
     return requireCapability ? unchanged(state, rejected(`${rid} does not support PASID/PRI`)) : undefined

@@ -21,7 +21,7 @@ import { formatIova, type Iova, type Rid } from "../ids.ts"
 import { translateRequest } from "../iommu/translate-request.ts"
 import { faulted, ok, rejected } from "../outcome.ts"
 import { type State, type StepResult, unchanged } from "../state.ts"
-import { functionIndex, POSTED_DEPTH, updateFunction } from "./function.ts"
+import { functionIndex, mastersBus, POSTED_DEPTH, updateFunction } from "./function.ts"
 import { pasidSendGuard } from "./pasid-pri.ts"
 
 /** `DevicePostWrite { rid, iova, pasid? }`. Rejected when bus mastering is off or the fabric holds `POSTED_DEPTH` of its writes. */
@@ -29,7 +29,7 @@ export const postWrite = (state: State, rid: Rid, iova: Iova, pasid?: number): S
   const index = functionIndex(state.functions, rid)
   const fn = state.functions[index]
   if (fn === undefined) return unchanged(state, rejected(`unknown RID ${rid}`))
-  if (!fn.bme) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
+  if (!mastersBus(fn)) return unchanged(state, rejected(`${rid} has Bus Master Enable clear`))
   if (fn.posted.length >= POSTED_DEPTH)
     return unchanged(state, rejected(`${rid} already has ${fn.posted.length} posted write(s) in flight`))
   const refused = pasid === undefined ? undefined : pasidSendGuard(state, rid, ["pasidEnable"], false)

@@ -9,6 +9,7 @@ import type { FunctionOwner, Rid } from "../ids.ts"
 import type { Message } from "../interrupt/message.ts"
 import type { PolicyValues } from "../policy.ts"
 import type { State } from "../state.ts"
+import { linkRid, mastersBus } from "./function.ts"
 
 /** What the link and the IOMMU see of an interface's requests. */
 export interface Requester {
@@ -16,10 +17,12 @@ export interface Requester {
   readonly iface: string
   readonly kind: "pf" | "vf" | "adi" | "mdev"
   readonly rid: Rid
+  /** The RID its requests carry on the link (the source-id interrupt remapping validates): `rid`, or the function's DMA alias. */
+  readonly sid: Rid
   /** The PASID its requests carry, if any. */
   readonly pasid: number | undefined
   readonly owner: FunctionOwner
-  /** Bus Master Enable of the function that carries its requests. */
+  /** Whether the function that carries its requests masters the bus now (`mastersBus`: its Bus Master Enable, or malicious). */
   readonly bme: boolean
   /** Its interrupt entries (MSI-X of a function, IMS of an ADI; none for an mdev). */
   readonly entries: ReadonlyArray<Message | null>
@@ -36,9 +39,10 @@ export const requesterOf = (state: State, policy: PolicyValues, iface: string): 
       iface,
       kind: fn.kind,
       rid: fn.rid,
+      sid: linkRid(fn),
       pasid: undefined,
       owner: fn.owner,
-      bme: fn.bme,
+      bme: mastersBus(fn),
       entries: fn.msix,
     }
   const sub = state.subdevices.find((d) => d.id === iface)
@@ -49,9 +53,10 @@ export const requesterOf = (state: State, policy: PolicyValues, iface: string): 
     iface,
     kind: sub.kind,
     rid: sub.parent,
+    sid: parent === undefined ? sub.parent : linkRid(parent),
     pasid: tagged ? sub.pasid : undefined,
     owner: sub.owner,
-    bme: parent?.bme ?? false,
+    bme: parent !== undefined && mastersBus(parent),
     entries: sub.ims,
   }
 }
