@@ -182,8 +182,7 @@ const subdeviceAtsCommands = (state: State, sub: string, out: Array<Command>): v
   const d = state.subdevices.find((x) => x.id === sub)
   const parent = d === undefined ? undefined : state.functions.find((f) => f.rid === d.parent)
   if (d === undefined || parent === undefined) return
-  if (parent.ats.enabled)
-    for (const iova of state.iovas) out.push({ _tag: "SubdeviceTranslationRequest", sub, iova })
+  if (parent.ats.enabled) for (const iova of state.iovas) out.push({ _tag: "SubdeviceTranslationRequest", sub, iova })
   for (const e of parent.ats.atc)
     if (e.pasid === d.pasid)
       out.push(
@@ -199,7 +198,8 @@ const subdeviceAtsCommands = (state: State, sub: string, out: Array<Command>): v
  */
 const maliciousCommands = (state: State, fn: PcieFunction, out: Array<Command>): void => {
   for (let page = 0; page < state.memory.length; page++)
-    for (const access of ["read", "write"] as const) out.push({ _tag: "DeviceForgeTranslated", rid: fn.rid, page, access })
+    for (const access of ["read", "write"] as const)
+      out.push({ _tag: "DeviceForgeTranslated", rid: fn.rid, page, access })
   const pasids = [
     ...new Set([...state.pasids, ...state.subdevices.filter((d) => d.parent === fn.rid).map((d) => d.pasid)]),
   ].sort((a, b) => a - b)
@@ -207,7 +207,10 @@ const maliciousCommands = (state: State, fn: PcieFunction, out: Array<Command>):
   for (const pasid of pasids)
     for (const iova of state.iovas) {
       if (!nested)
-        out.push({ _tag: "DeviceDmaRead", rid: fn.rid, iova, pasid }, { _tag: "DeviceDmaWrite", rid: fn.rid, iova, pasid })
+        out.push(
+          { _tag: "DeviceDmaRead", rid: fn.rid, iova, pasid },
+          { _tag: "DeviceDmaWrite", rid: fn.rid, iova, pasid },
+        )
       if (!fn.groups.some((g) => g.pasid === pasid && g.prgi === 0))
         out.push({ _tag: "DevicePageRequest", rid: fn.rid, pasid, iova, prgi: 0 })
     }

@@ -433,8 +433,8 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
       e.unityFor !== undefined
         ? `${e.vm}'s domain keeps ${e.unityFor}'s RMRR unity map ${formatIova(e.iova)} -> page ${e.page}`
         : e.pages === undefined
-        ? `${e.vm}'s PTE ${formatIova(e.iova)} -> page ${e.page}`
-        : `${e.vm}'s mapping of ${e.pages} granules ${formatIova(e.iova)} -> pages ${e.page}…${e.page + e.pages - 1} (a large page)`,
+          ? `${e.vm}'s PTE ${formatIova(e.iova)} -> page ${e.page}`
+          : `${e.vm}'s mapping of ${e.pages} granules ${formatIova(e.iova)} -> pages ${e.page}…${e.page + e.pages - 1} (a large page)`,
     )
     .with({ _tag: "PteCleared" }, (e) => `${e.vm}'s PTE ${formatIova(e.iova)} cleared (was page ${e.page})`)
     .with({ _tag: "IotlbFilled" }, (e) => `IOTLB filled ${tag} ${e.did} ${formatIova(e.iova)} -> page ${e.page}`)

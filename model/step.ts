@@ -160,8 +160,8 @@ const namedFunction = (state: State, command: Command) => {
         : "sub" in command
           ? state.subdevices.find((d) => d.id === command.sub)?.parent
           : "vrid" in command && state.nesting !== undefined
-          ? pridOf(state.nesting, command.vm, command.vrid)
-          : undefined
+            ? pridOf(state.nesting, command.vm, command.vrid)
+            : undefined
   return rid === undefined ? undefined : state.functions.find((f) => f.rid === rid)
 }
 

@@ -68,7 +68,11 @@ const mayReach = (
 /** How a message names the issuer of `e`. */
 const issuer = (
   before: State,
-  e: { readonly rid: string; readonly initiator?: string | undefined; readonly issuedUnder?: FunctionOwner | undefined },
+  e: {
+    readonly rid: string
+    readonly initiator?: string | undefined
+    readonly issuedUnder?: FunctionOwner | undefined
+  },
   owner: FunctionOwner,
 ): string => {
   const fn = before.functions.find((f) => f.rid === e.rid)
@@ -99,9 +103,7 @@ const judge = (before: State, e: Event): string | undefined => {
     if (allowed === undefined || target === undefined || allowed.includes(target.owner)) return undefined
     if (target.owner === "host" && !inHostUse(before, target)) return undefined
     const how =
-      e.path === "direct"
-        ? "peer to peer inside the device or bus, where the IOMMU never sees it"
-        : "through the IOMMU"
+      e.path === "direct" ? "peer to peer inside the device or bus, where the IOMMU never sees it" : "through the IOMMU"
     return `${issuer(before, e, allowed[0] as FunctionOwner)} ${e.access === "write" ? "wrote" : "read"} the BAR of ${describeFunction(target)} ${how}`
   }
   return undefined

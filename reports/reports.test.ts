@@ -13,7 +13,9 @@ describe("state diff", () => {
       { _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" },
       { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
     ]).state
-    expect(diffState(before, after)).toEqual(['iommu.domains[vm1].ptes: [] → [{"iova":"0x1000","page":0,"base":"0x1000"}]'])
+    expect(diffState(before, after)).toEqual([
+      'iommu.domains[vm1].ptes: [] → [{"iova":"0x1000","page":0,"base":"0x1000"}]',
+    ])
     expect(diffState(initialState(s.topology), before)).toEqual([
       'functions[01:00.1].owner: "host" → "vm1"',
       'iommu.context[01:00.1]: — → {"rid":"01:00.1","kind":"translated","did":1,"ats":true}',

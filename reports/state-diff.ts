@@ -23,7 +23,11 @@ const KEYS: ReadonlyArray<ReadonlyArray<string>> = [
 ]
 
 const show = (v: unknown): string =>
-  v === undefined ? "—" : JSON.stringify(v, (k, x) => ((k === "iova" || k === "base" || k === "gpa") && typeof x === "number" ? formatIova(x) : x))
+  v === undefined
+    ? "—"
+    : JSON.stringify(v, (k, x) =>
+        (k === "iova" || k === "base" || k === "gpa") && typeof x === "number" ? formatIova(x) : x,
+      )
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v)
 

@@ -272,7 +272,10 @@ const startRelease = (ctx: StepContext, state: State, rid: Rid, to: FunctionOwne
   const started = advanceRelease(ctx, { ...unplugged, host: putProcedure(unplugged.host, p) }, p)
   return {
     ...started,
-    events: [...members.map((m) => ({ _tag: "ReleaseStarted" as const, rid: m, from: fn.owner, to })), ...started.events],
+    events: [
+      ...members.map((m) => ({ _tag: "ReleaseStarted" as const, rid: m, from: fn.owner, to })),
+      ...started.events,
+    ],
   }
 }
 

@@ -84,7 +84,8 @@ export const assignRefusal = (
       if (m.rid === rid || m.owner === vm || leaving.includes(m.rid)) continue
       if (m.owner !== "host")
         return `${m.rid} is in ${rid}'s IOMMU group and is ${m.owner}'s: vfio gives a group to one owner`
-      if (inHostUse(state, m)) return `${m.rid} is in ${rid}'s IOMMU group and the host uses it: the group is not viable`
+      if (inHostUse(state, m))
+        return `${m.rid} is in ${rid}'s IOMMU group and the host uses it: the group is not viable`
       if (
         state.host.procedures.some(
           (p) => (p._tag === "Release" && p.members.includes(m.rid)) || (p._tag === "Reset" && p.rid === m.rid),

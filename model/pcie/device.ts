@@ -44,7 +44,12 @@ const atsRequester = (
   iface: string,
   pasid: number | undefined,
 ):
-  | { readonly index: number; readonly fn: PcieFunction; readonly pasid: number | undefined; readonly initiator?: string }
+  | {
+      readonly index: number
+      readonly fn: PcieFunction
+      readonly pasid: number | undefined
+      readonly initiator?: string
+    }
   | StepResult => {
   const r = requesterOf(state, policy, iface)
   if (r === undefined) return unchanged(state, rejected(`unknown interface ${iface}`))
@@ -94,7 +99,11 @@ export const translationRequest = (
     }
   const { page, source } = translation
   if (!fn.ats.enabled)
-    return { state: translated, outcome: ok, events: [...fills, { _tag: "TranslationCompleted", rid, ...pasidField, iova, page, source }] }
+    return {
+      state: translated,
+      outcome: ok,
+      events: [...fills, { _tag: "TranslationCompleted", rid, ...pasidField, iova, page, source }],
+    }
   const cached = atcLookup(fn.ats, iova, q.pasid)?.page === page
   return {
     state: cached
