@@ -9,16 +9,22 @@
  *   enabled), `msix` (each VF has one MSI-X entry), `pasidPri` (the PF implements PASID/PRI, its
  *   VFs follow it), `tdisp` (each VF is a TDI; needs a confidential VM), `adis` (the PF is a
  *   Scalable IOV device with two ADIs), `mdevs` (a second PF mediates two mdevs), `nesting`
- *   (iommufd nesting), `cvm` (vm1 is a confidential VM);
+ *   (iommufd nesting), `cvm` (vm1 is a confidential VM), `malicious` (the last VF is malicious, and
+ *   the host marks it untrusted, as a device behind an external-facing port), `messy` (`none`;
+ *   `bridge`: two conventional PCI devices behind a PCIe-to-PCI bridge, their DMA aliased to its
+ *   RID 03:00.0; `no-acs`: a two-function device 04:00.0/04:00.1 without ACS; `rmrr`: VF 01:00.1
+ *   has a firmware RMRR on the host's page 2, identity-mapped at IOVA 0x2000);
  * - count factors: `vfs` (1, 2), `pages` (2, 3 HPA pages), `iovas` (1, 2), `tables` (stage-1
  *   tables per VM under nesting: 1, 2), `pasids` (1, 2 PASID values). Single-IOVA, single-table,
  *   single-PASID worlds hide every bug of range, address-space and PASID matching, so the counts
  *   vary too.
  *
  * Constraints: a TDI needs a confidential VM; `tables` and `pasids` only vary where they mean
- * something (nesting; PASID/PRI, ADIs or nesting).
+ * something (nesting; PASID/PRI, ADIs or nesting); `rmrr` needs three pages and two IOVAs (its page
+ * is the third, the host's instead of a free one); `bridge` devices do not combine with nesting
+ * (the model does not nest aliased functions).
  *
- * Topology of a row: PF 01:00.0 (PASID/PRI when `pasidPri`; the ADIs' parent when `adis`) with
+ * Topology of a row: PF 01:00.0 (PASID/PRI when `pasidPri`; the ADIs' parent, with ATS when `ats`, when `adis`) with
  * VFs 01:00.1… (ATS, MSI-X, TDI as the row says); PF 02:00.0 with mdev1 and mdev2 when `mdevs`
  * (the host drives it with an identity domain and Bus Master Enable clear, as the catalogue's
  * `mdev-bme-off`); pages: vm1's, then vm2's (vm1's again with one VM), then a free one; IOVAs
@@ -43,6 +49,8 @@ export const GRID_FACTORS: ReadonlyArray<Factor> = [
   { name: "mdevs", levels: [false, true] },
   { name: "nesting", levels: [false, true] },
   { name: "cvm", levels: [false, true] },
+  { name: "malicious", levels: [false, true] },
+  { name: "messy", levels: ["none", "bridge", "no-acs", "rmrr"] },
   { name: "vfs", levels: [1, 2] },
   { name: "pages", levels: [2, 3] },
   { name: "iovas", levels: [1, 2] },
@@ -51,7 +59,7 @@ export const GRID_FACTORS: ReadonlyArray<Factor> = [
 ]
 
 /** How many of `GRID_FACTORS` are feature factors (the rest are counts). */
-export const GRID_FEATURES = 10
+export const GRID_FEATURES = 12
 
 /** A row decoded into named levels. */
 export interface GridPoint {
@@ -65,6 +73,8 @@ export interface GridPoint {
   readonly mdevs: boolean
   readonly nesting: boolean
   readonly cvm: boolean
+  readonly malicious: boolean
+  readonly messy: "none" | "bridge" | "no-acs" | "rmrr"
   readonly vfs: number
   readonly pages: number
   readonly iovas: number
@@ -82,6 +92,8 @@ export const validRow = (row: Row): boolean => {
   if (p.tdisp && !p.cvm) return false
   if (!p.nesting && p.tables !== 1) return false
   if (!(p.pasidPri || p.adis || p.nesting) && p.pasids !== 1) return false
+  if (p.messy === "rmrr" && (p.pages !== 3 || p.iovas !== 2)) return false
+  if (p.messy === "bridge" && p.nesting) return false
   return true
 }
 
@@ -101,6 +113,8 @@ export const gridId = (p: GridPoint): string =>
     ...flag(p.mdevs, "mdev"),
     ...flag(p.nesting, "nested"),
     ...flag(p.cvm, "cvm"),
+    ...flag(p.malicious, "malicious"),
+    ...(p.messy === "none" ? [] : [p.messy]),
     `v${p.vfs}p${p.pages}i${p.iovas}t${p.tables}a${p.pasids}`,
   ].join("-")
 
@@ -114,12 +128,20 @@ export const gridScenario = (p: GridPoint): Scenario => {
     ats: p.ats,
     ...(p.msix ? { msix: 1 } : {}),
     ...(p.tdisp ? { tdisp: true } : {}),
+    ...(p.malicious && i === p.vfs - 1 ? { malicious: true, untrusted: true } : {}),
+    ...(p.messy === "rmrr" && i === 0 ? { rmrr: [2] } : {}),
   }))
   const functions = [
-    { rid: "01:00.0", kind: "pf" as const, ats: false, ...(p.pasidPri ? { pasidPri: true } : {}) },
+    { rid: "01:00.0", kind: "pf" as const, ats: p.adis && p.ats, ...(p.pasidPri ? { pasidPri: true } : {}) },
     ...vfs,
     ...(p.mdevs
       ? [{ rid: "02:00.0", kind: "pf" as const, ats: false, bme: false, hostContext: "pass-through" as const }]
+      : []),
+    ...(p.messy === "bridge"
+      ? ["03:01.0", "03:02.0"].map((rid) => ({ rid, kind: "pf" as const, ats: false, requesterId: "03:00.0" }))
+      : []),
+    ...(p.messy === "no-acs"
+      ? ["04:00.0", "04:00.1"].map((rid) => ({ rid, kind: "pf" as const, ats: false, acs: false }))
       : []),
   ]
   const subdevices = [
@@ -136,7 +158,7 @@ export const gridScenario = (p: GridPoint): Scenario => {
         ]
       : []),
   ]
-  const owners = ["vm1", vms[1] ?? "vm1", "free"].slice(0, p.pages)
+  const owners = ["vm1", vms[1] ?? "vm1", p.messy === "rmrr" ? "host" : "free"].slice(0, p.pages)
   const usesPasids = p.pasidPri || p.adis || p.nesting
   return {
     id: gridId(p),

@@ -47,6 +47,10 @@ const safeSibling: Readonly<Record<string, string | PolicyInput>> = {
   "tag-free-without-flush": "tag-free-after-flush",
   "flush-deferred": "flush-deferred-page-held",
   "flush-range-first-page": "flush-range-whole-mapping",
+  "adversary-untrusted-ats-enabled": "adversary-untrusted-ats-disabled",
+  "adversary-alias-per-function": "adversary-alias-group-aware",
+  "adversary-rmrr-keep-unity-map": "adversary-rmrr-drop-unity-map",
+  "siov-ats-rid-only-invalidation": "siov-ats-pasid-invalidation",
 }
 
 describe.each(unsafe.map((s) => [s.id, s] as const))("unsafe scenario %s", (id, s) => {

@@ -29,7 +29,8 @@ export type SweepMode = "pairwise" | "all"
 /**
  * The rows of a mode. `all`: every valid combination of the feature factors, each with counts
  * picked by a rotation through the count levels (row k takes the mixed-radix digits of k), then
- * fixed to the constraints; `pairwise`: a covering array over features and counts together.
+ * fixed to the constraints (one table and one PASID where they mean nothing; three pages and two
+ * IOVAs for an RMRR); `pairwise`: a covering array over features and counts together.
  */
 export const sweepRows = (mode: SweepMode): ReadonlyArray<Row> => {
   if (mode === "pairwise") return pairwise(GRID_FACTORS, validRow)
@@ -44,14 +45,16 @@ export const sweepRows = (mode: SweepMode): ReadonlyArray<Row> => {
       return level
     })
     const row = [...f, ...c]
-    const fix = (name: string) => {
+    const fix = (name: string, level: number) => {
       const i = GRID_FACTORS.findIndex((x) => x.name === name)
       const trial = [...row]
-      trial[i] = 0
-      if (!validRow(row) && validRow(trial)) row[i] = 0
+      trial[i] = level
+      if (!validRow(row) && validRow(trial)) row[i] = level
     }
-    fix("tables")
-    fix("pasids")
+    fix("tables", 0)
+    fix("pasids", 0)
+    fix("pages", 1)
+    fix("iovas", 1)
     if (validRow(row)) rows.push(row)
   })
   return rows
