@@ -13,7 +13,10 @@
  * ```
  * `expected` is `"safe"`, or `{ "violates": ["atc-coherence", …] }` (every listed property must be
  * violated and no other), or absent (then the scenario passes when it is safe). `exploration`
- * (optional) pins a depth and the distinct-state count the explorer must find there.
+ * (optional) pins a depth and the distinct-state count the explorer must find there, cheap enough
+ * for `npm test`; `proof` (optional) pins a deeper bounded proof `npm run prove` checks; `shortest`
+ * (optional, unsafe scenarios) pins the length of the shortest counterexample of each expected
+ * property, as the explorer finds it.
  *
  * @module
  */
@@ -50,6 +53,17 @@ export const Exploration = Schema.Struct({
   distinctStates: Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)),
 })
 
+/**
+ * A pinned bounded proof (issue 19): the explorer, run to `depth`, must find exactly
+ * `distinctStates` distinct states and no violation. Its depth is at least the longest `shortest`
+ * counterexample of the scenario's unsafe siblings plus two, so it rules out, in this world, the
+ * bugs its siblings show and their near variants. `npm run prove` (and the nightly workflow) checks it.
+ */
+export const Proof = Exploration
+
+/** An unsafe scenario's shortest counterexample length (in commands) per expected property. */
+export const Shortest = Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
+
 /** Schema of a scenario file. */
 export const Scenario = Schema.Struct({
   id: Schema.String.check(
@@ -63,6 +77,8 @@ export const Scenario = Schema.Struct({
   procedures: Schema.optionalKey(ProceduresSchema),
   expected: Schema.optionalKey(Expectation),
   exploration: Schema.optionalKey(Exploration),
+  proof: Schema.optionalKey(Proof),
+  shortest: Schema.optionalKey(Shortest),
   notes: Schema.optionalKey(Schema.String),
 }).check(
   Schema.makeFilter((s: { readonly policy: PolicyInput; readonly procedures?: ProceduresInput }) => {

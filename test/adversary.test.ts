@@ -21,7 +21,10 @@ describe("a malicious function", () => {
   const vf = "01:00.1"
 
   it("sends requests with Bus Master Enable clear, where an honest one sends none", () => {
-    const cleared = { ...s, topology: { ...s.topology, functions: s.topology.functions.map((f) => ({ ...f, bme: false })) } }
+    const cleared = {
+      ...s,
+      topology: { ...s.topology, functions: s.topology.functions.map((f) => ({ ...f, bme: false })) },
+    }
     const dma: Command = { _tag: "DeviceDmaRead", rid: vf, iova: 0x1000 }
     expect(runCommands(cleared, [{ _tag: "HostAssignFunction", rid: vf, vm: "vm1" }, dma]).steps[1]?.outcome._tag).toBe(
       "Faulted",
@@ -71,7 +74,12 @@ describe("DMA aliases and IOMMU groups", () => {
     const r = runCommands(s, [{ _tag: "HostAssignFunction", rid: a, vm: "vm1" }])
     expect(r.final.functions.map((f) => f.owner)).toEqual(["vm1", "vm1"])
     expect(r.final.iommu.context.map((e) => e.rid)).toEqual(["03:00.0", a, b])
-    expect(runCommands(s, [{ _tag: "HostAssignFunction", rid: a, vm: "vm1" }, { _tag: "HostAssignFunction", rid: b, vm: "vm2" }]).steps[1]?.outcome._tag).toBe("Rejected")
+    expect(
+      runCommands(s, [
+        { _tag: "HostAssignFunction", rid: a, vm: "vm1" },
+        { _tag: "HostAssignFunction", rid: b, vm: "vm2" },
+      ]).steps[1]?.outcome._tag,
+    ).toBe("Rejected")
   })
 
   it("group-aware: a release gives the group back whole", () => {
@@ -110,7 +118,9 @@ describe("DMA aliases and IOMMU groups", () => {
       { _tag: "HostAssignFunction", rid: b, vm: "vm2" },
       { _tag: "DevicePeerRequest", rid: a, peer: b, access: "write" },
     ])
-    expect(r.steps[2]?.events).toEqual([{ _tag: "PeerRequestCompleted", rid: a, peer: b, access: "write", path: "direct" }])
+    expect(r.steps[2]?.events).toEqual([
+      { _tag: "PeerRequestCompleted", rid: a, peer: b, access: "write", path: "direct" },
+    ])
     expect(r.findings.map((f) => f.property)).toEqual(["dma-isolation"])
   })
 
@@ -136,7 +146,10 @@ describe("firmware unity maps (RMRR)", () => {
   })
 
   it("drop: the VM's domain gets no unity map", () => {
-    const r = runCommands(withPolicy(s, { rmrrOnAssign: "drop-unity-map" }), [assign, { _tag: "DeviceDmaWrite", rid: vf, iova: 0x1000 }])
+    const r = runCommands(withPolicy(s, { rmrrOnAssign: "drop-unity-map" }), [
+      assign,
+      { _tag: "DeviceDmaWrite", rid: vf, iova: 0x1000 },
+    ])
     expect(r.final.iommu.domains.flatMap((d) => d.ptes)).toEqual([])
     expect(r.findings).toEqual([])
   })
@@ -180,7 +193,9 @@ describe("PASID-tagged ATS of ADIs", () => {
       ...advance("unmap:vm1:0x1000", 2),
     ])
     expect(r.steps[2]?.events).toContainEqual({ _tag: "AtcFilled", rid: "01:00.0", pasid: 1, iova: 0x1000, page: 0 })
-    expect(r.steps[5]?.events).toContainEqual(expect.objectContaining({ _tag: "AtsInvalidationSent", pasid: 1, iova: 0x1000 }))
+    expect(r.steps[5]?.events).toContainEqual(
+      expect.objectContaining({ _tag: "AtsInvalidationSent", pasid: 1, iova: 0x1000 }),
+    )
     expect(r.final.functions[0]?.ats.atc).toEqual([])
     expect(r.findings).toEqual([])
   })
@@ -205,11 +220,32 @@ describe("topology validation", () => {
   })
 
   it.each([
-    ["a VF with a DMA alias", { ...base, functions: [{ rid: "01:00.0", kind: "pf", ats: false }, { rid: "01:00.1", kind: "vf", pf: "01:00.0", ats: false, requesterId: "03:00.0" }] }],
-    ["an aliased device with ATS", { ...base, functions: [{ rid: "03:01.0", kind: "pf", ats: true, requesterId: "03:00.0" }] }],
-    ["an untrusted device with a pass-through context", { ...base, functions: [{ rid: "03:01.0", kind: "pf", ats: false, untrusted: true, hostContext: "pass-through" }] }],
+    [
+      "a VF with a DMA alias",
+      {
+        ...base,
+        functions: [
+          { rid: "01:00.0", kind: "pf", ats: false },
+          { rid: "01:00.1", kind: "vf", pf: "01:00.0", ats: false, requesterId: "03:00.0" },
+        ],
+      },
+    ],
+    [
+      "an aliased device with ATS",
+      { ...base, functions: [{ rid: "03:01.0", kind: "pf", ats: true, requesterId: "03:00.0" }] },
+    ],
+    [
+      "an untrusted device with a pass-through context",
+      {
+        ...base,
+        functions: [{ rid: "03:01.0", kind: "pf", ats: false, untrusted: true, hostContext: "pass-through" }],
+      },
+    ],
     ["an RMRR on a VM's page", { ...base, functions: [{ rid: "03:01.0", kind: "pf", ats: false, rmrr: [0] }] }],
-    ["an RMRR outside the IOVAs", { ...base, pages: ["vm1", "vm2", "host"], functions: [{ rid: "03:01.0", kind: "pf", ats: false, rmrr: [2] }] }],
+    [
+      "an RMRR outside the IOVAs",
+      { ...base, pages: ["vm1", "vm2", "host"], functions: [{ rid: "03:01.0", kind: "pf", ats: false, rmrr: [2] }] },
+    ],
   ])("rejects %s", (_what, t) => {
     expect(decode(t)).toBe("Failure")
   })
