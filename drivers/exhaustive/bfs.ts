@@ -75,6 +75,11 @@ export interface ExploreResult<C> {
   readonly collisionProbability: { readonly optimistic: number; readonly actual: number }
   /** Bytes of fingerprint table and parent pointers per distinct state. */
   readonly bytesPerState: number
+  /**
+   * Distinct states first reached at each completed depth: `[1, n1, n2, …]` (index 0 is the
+   * initial state), `depthCompleted + 1` entries.
+   */
+  readonly statesPerDepth: ReadonlyArray<number>
 }
 
 const growInt32 = (a: Int32Array, n: number): Int32Array => {
@@ -101,6 +106,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
   let transitions = 0
   let depthCompleted = 0
   let stoppedBy: StopReason = "depth"
+  const statesPerDepth: Array<number> = [1]
   search: for (let d = 1; d <= options.depth; d++) {
     const nextFrontier: Array<S> = []
     const nextIndex: Array<number> = []
@@ -139,6 +145,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       }
     }
     depthCompleted = d
+    statesPerDepth.push(nextFrontier.length)
     if (found.size >= model.propertyCount) {
       stoppedBy = "all-violated"
       break
@@ -183,5 +190,6 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       actual: seen.actualCollisionEstimate(),
     },
     bytesPerState: (seen.bytes + parent.byteLength + choice.byteLength) / seen.size,
+    statesPerDepth,
   }
 }
