@@ -34,6 +34,7 @@ export const dmaIsolation: Property = {
     "Every DMA that completes reads or writes only a physical page owned by the current owner of the function, ADI or mdev that issued it.",
   kind: "isolation",
   citation: "VT-d 4.x §3.1 (DMA remapping isolates devices); PCIe Base 6.0 §10.1.1 (ATS trust); seed threads 000, 003",
+  scope: "events",
   check: ({ before, events }) => {
     for (const e of events) {
       if (e._tag !== "DmaCompleted") continue
