@@ -70,6 +70,17 @@ export interface ExploreOptions {
   readonly deadline?: number
   /** Checked with the deadline (every 1024 transitions): stop when it returns true (a signal). */
   readonly shouldStop?: () => boolean
+  /** Called about every `progressMs` (default 250) while the search runs, for a progress line. */
+  readonly onProgress?: (p: ExploreProgress) => void
+  readonly progressMs?: number
+}
+
+/** Where a search is, for a progress line. */
+export interface ExploreProgress {
+  /** The depth being explored. */
+  readonly depth: number
+  readonly distinctStates: number
+  readonly elapsedMs: number
 }
 
 /** A shortest counterexample: the commands from the initial state to the violating transition. */
@@ -135,6 +146,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
   let depthCompleted = 0
   let stoppedBy: StopReason = "depth"
   const statesPerDepth: Array<number> = [1]
+  let reported = started
   search: for (let d = 1; d <= options.depth; d++) {
     const nextFrontier: Array<S> = []
     const nextIndex: Array<number> = []
@@ -145,6 +157,13 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       for (let k = 0; k < commands.length; k++) {
         transitions++
         if ((transitions & 1023) === 0) {
+          if (options.onProgress !== undefined) {
+            const now = options.now()
+            if (now - reported >= (options.progressMs ?? 250)) {
+              reported = now
+              options.onProgress({ depth: d, distinctStates: seen.size, elapsedMs: now - started })
+            }
+          }
           if (options.deadline !== undefined && options.now() > options.deadline) {
             stoppedBy = "time"
             break search

@@ -19,11 +19,13 @@ import { brokenInvariant } from "../../model/well-formed.ts"
 import type { Event } from "../../model/event.ts"
 import type { Outcome } from "../../model/outcome.ts"
 import { Vendor } from "../../model/vendor.ts"
+import { properties as catalogueProperties } from "../../properties/catalogue.ts"
 import type { Property } from "../../properties/property.ts"
 import { type Scenario, scenarioContext } from "../../scenarios/scenario.ts"
 import { MODEL_DEFECT } from "../run-trace.ts"
 import type { Checked, ExplorableModel, ModelViolation, Successor } from "./bfs.ts"
 import { fingerprintValue } from "./fingerprint.ts"
+import type { ModelSpec } from "./parallel-bfs.ts"
 
 /** A transition as the iovcheck model's `next` returns it: the successor with the step's outcome and events. */
 interface IovcheckSuccessor extends Successor<State> {
@@ -90,3 +92,13 @@ export const iovcheckModel = (
   }
 }
 
+/** The scenario's model checking every property of the catalogue (what `explore` explores). */
+export const scenarioModel = (scenario: Scenario): ExplorableModel<State, Command> =>
+  iovcheckModel(scenario, catalogueProperties)
+
+/** How a thread of the parallel explorer builds {@link scenarioModel} of `scenario`. */
+export const scenarioModelSpec = (scenario: Scenario): ModelSpec => ({
+  module: import.meta.url,
+  export: "scenarioModel",
+  args: [scenario],
+})
