@@ -1,5 +1,5 @@
 /**
- * `iovcheck explore [--scenario ID_OR_FILE]... [--depth K] [--max-states N] [--out DIR] [--json]`
+ * `iovcheck explore [--scenario ID_OR_FILE]... [--depth K] [--max-states N] [--workers N] [--out DIR] [--json]`
  *
  * Breadth-first search of each scenario (default: the whole catalogue) over every enabled command,
  * deduplicating states by 64-bit fingerprint and checking every property on every transition, to
@@ -8,6 +8,11 @@
  * driver "explore") that `iovcheck replay` accepts. No violation is reported as "no violation up to
  * depth K (N distinct states)", never as "safe". The run's `summary.json` (the `--json` document),
  * `summary.md` and `junit.xml` go to OUT too (default `iovcheck-explore`).
+ *
+ * With `--workers N` (default: every core) each scenario is explored by N search threads over one
+ * shared fingerprint table (`drivers/exhaustive/parallel-bfs.ts`): the same distinct states per
+ * depth, verdicts and shortest lengths as one thread. Progress goes to stderr: on a terminal a live
+ * line (scenario, depth, distinct states, states/s), elsewhere a line every 10 s.
  *
  * The search runs in a worker thread (`explore-worker.ts`), so SIGINT/SIGTERM reach the main
  * thread at once: the search stops at its next check (within a fraction of a second), the report
@@ -19,7 +24,8 @@
  * `{ "iovcheck", "interrupted", "scenarios": [ { "id", "expected", "asExpected", "depthCompleted",
  * "distinctStates", "transitions", "statesPerSecond", "stoppedBy", "verdict", "statement",
  * "collisionProbability": { "optimistic", "actual" }, "bytesPerState", "elapsedMs",
- * "violations": [ { "property", "length", "file", "message" } ] } ] }`.
+ * "violations": [ { "property", "length", "file", "message" } ], "statesPerDepth", "workers",
+ * "reductions", "reductionRatio" } ] }`.
  * `verdict` is `"unsafe"` or `"no-violation"`; `statement` says it in words.
  *
  * @module
@@ -27,10 +33,12 @@
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
-import { Console, Effect } from "effect"
+import { availableParallelism } from "node:os"
+import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { renderTable } from "../reports/table.ts"
 import { ExitCode, exitWith, signalExitCode } from "./exit-codes.ts"
+import type { ExploreProgress } from "../drivers/exhaustive/bfs.ts"
 import type { ExploreReport } from "./explore-scenario.ts"
 import { type ExploreWorkerInput, type ExploreWorkerMessage, runExploration } from "./explore-worker.ts"
 import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
@@ -51,16 +59,35 @@ const thousands = (n: number): string => n.toLocaleString("en-US")
  */
 const runInWorker = (input: ExploreWorkerInput, onMessage: (m: ExploreWorkerMessage) => void): Promise<void> => {
   const url = new URL("./explore-worker.js", import.meta.url)
-  if (!existsSync(fileURLToPath(url))) {
-    runExploration(input, onMessage)
-    return Promise.resolve()
-  }
+  if (!existsSync(fileURLToPath(url))) return runExploration(input, onMessage)
   return new Promise((resolve) => {
     const worker = new Worker(url, { workerData: { exploreWorker: true, input } })
     worker.on("message", onMessage)
     worker.on("error", (e) => onMessage({ _tag: "Crash", message: e.message }))
     worker.on("exit", () => resolve())
   })
+}
+
+/**
+ * The progress of the exploration in progress on stderr: on a terminal one line rewritten in place
+ * (`show` is called about twice a second), elsewhere (CI logs) a plain line each time (every 10 s).
+ */
+const progressLine = (tty: boolean) => {
+  let shown = false
+  return {
+    show: (id: string, p: ExploreProgress) => {
+      const rate = Math.round(p.distinctStates / Math.max(p.elapsedMs / 1000, 1e-3))
+      const line = `explore ${id}: depth ${p.depth}, ${thousands(p.distinctStates)} distinct states, ${thousands(rate)} states/s, ${(p.elapsedMs / 1000).toFixed(0)}s`
+      if (tty) {
+        process.stderr.write(`\r\x1b[K${line}`)
+        shown = true
+      } else process.stderr.write(`${line}\n`)
+    },
+    clear: () => {
+      if (shown) process.stderr.write("\r\x1b[K")
+      shown = false
+    },
+  }
 }
 
 /** The `explore` command. */
@@ -77,6 +104,12 @@ export const exploreCommand = Command.make(
       Flag.withDefault(EXPLORE_DEFAULTS.maxStates),
     ),
     out: outFlag(EXPLORE_DEFAULTS.out),
+    workers: Flag.Int("workers").pipe(
+      Flag.withDescription(
+        "Search threads per scenario (default: every core Node sees); the same states, verdicts and shortest lengths on any number",
+      ),
+      Flag.optional,
+    ),
     json: jsonFlag("Print the JSON document"),
   },
   (flags) =>
@@ -86,6 +119,10 @@ export const exploreCommand = Command.make(
       Effect.gen(function* () {
         const depth = yield* positiveInt("depth", flags.depth)
         const maxStates = yield* positiveInt("max-states", flags.maxStates)
+        const workers = yield* positiveInt(
+          "workers",
+          Option.getOrElse(flags.workers, () => availableParallelism()),
+        )
         const scenarios = yield* loadScenarios(flags.scenario)
         yield* prepareOutDir(flags.out)
         const console = yield* Console.Console
@@ -98,15 +135,23 @@ export const exploreCommand = Command.make(
           yield* Console.error(
             `exploring ${scenarios.length} scenario(s) to depth ${depth} (SIGINT/SIGTERM stop it and report the depth completed)`,
           )
+        const tty = process.stderr.isTTY === true
+        const progress = progressLine(tty)
         yield* Effect.promise(() =>
-          runInWorker({ scenarios, depth, maxStates, out: flags.out, stop: stopFlag }, (m) => {
-            if (m._tag === "Crash") crashes.push(m.message)
-            else {
-              reports.push(m.report)
-              if (!flags.json) console.error(`${m.report.id}: ${m.report.statement}`)
-            }
-          }),
+          runInWorker(
+            { scenarios, depth, maxStates, out: flags.out, stop: stopFlag, workers, progressMs: tty ? 500 : 10_000 },
+            (m) => {
+              if (m._tag === "Crash") crashes.push(m.message)
+              else if (m._tag === "Progress") progress.show(m.id, m.progress)
+              else {
+                progress.clear()
+                reports.push(m.report)
+                if (!flags.json) console.error(`${m.report.id}: ${m.report.statement}`)
+              }
+            },
+          ),
         )
+        progress.clear()
         stop.dispose()
         const signal = stop.received()
         const document = { iovcheck: version, interrupted: signal !== undefined, scenarios: reports }

@@ -122,29 +122,74 @@ export const pickCommand = (
   choice: number,
   swarm?: Swarm,
   progress?: boolean,
+): Command | undefined => pickFrom(kindTable(options, swarm), options, choice, progress)
+
+/**
+ * The kinds among a state's options that {@link pickCommand} chooses from (after the swarm), and
+ * the subsets it narrows them to, computed once per options list: a trace that stays in a state
+ * (a command that changes nothing) picks again from the same table.
+ */
+interface KindTable {
+  readonly kinds: ReadonlyArray<string>
+  /** Kinds not in `RARE_KINDS`, when some are and some are not (else `undefined`: no narrowing). */
+  readonly common: ReadonlyArray<string> | undefined
+  readonly movingOfKinds: ReadonlyArray<string>
+  readonly movingOfCommon: ReadonlyArray<string>
+  readonly counts: ReadonlyMap<string, number>
+}
+
+const kindTable = (options: ReadonlyArray<Command>, swarm: Swarm | undefined): KindTable => {
+  const counts = new Map<string, number>()
+  let all: Array<string> = []
+  for (let i = 0; i < options.length; i++) {
+    const tag = (options[i] as Command)._tag
+    const n = counts.get(tag)
+    if (n === undefined) all.push(tag)
+    counts.set(tag, (n ?? 0) + 1)
+  }
+  if (swarm !== undefined) {
+    const kept = all.filter((k) => swarm.has(k))
+    if (kept.length > 0) all = kept
+  }
+  const common = all.filter((k) => !RARE_KINDS.has(k))
+  const narrowed = common.length > 0 && common.length < all.length ? common : undefined
+  return {
+    kinds: all,
+    common: narrowed,
+    movingOfKinds: all.filter((k) => PROGRESS_KINDS.has(k)),
+    movingOfCommon: (narrowed ?? []).filter((k) => PROGRESS_KINDS.has(k)),
+    counts,
+  }
+}
+
+const pickFrom = (
+  table: KindTable,
+  options: ReadonlyArray<Command>,
+  choice: number,
+  progress: boolean | undefined,
 ): Command | undefined => {
   if (options.length === 0) return undefined
-  let kinds = [...new Set(options.map((o) => o._tag))]
-  if (swarm !== undefined) {
-    const kept = kinds.filter((k) => swarm.has(k))
-    if (kept.length > 0) kinds = kept
-  }
+  let kinds = table.kinds
   let c = choice
-  const common = kinds.filter((k) => !RARE_KINDS.has(k))
-  if (common.length > 0 && common.length < kinds.length) {
-    if (c % 4 !== 0) kinds = common
+  let moving = table.movingOfKinds
+  if (table.common !== undefined) {
+    if (c % 4 !== 0) {
+      kinds = table.common
+      moving = table.movingOfCommon
+    }
     c = Math.floor(c / 4)
   }
-  if (progress === true) {
-    const moving = kinds.filter((k) => PROGRESS_KINDS.has(k))
-    if (moving.length > 0) {
-      if (c % 3 === 0) kinds = moving
-      c = Math.floor(c / 3)
-    }
+  if (progress === true && moving.length > 0) {
+    if (c % 3 === 0) kinds = moving
+    c = Math.floor(c / 3)
   }
-  const kind = kinds[c % kinds.length]
-  const ofKind = options.filter((o) => o._tag === kind)
-  return ofKind[Math.floor(c / kinds.length) % ofKind.length]
+  const kind = kinds[c % kinds.length] as string
+  let n = Math.floor(c / kinds.length) % (table.counts.get(kind) as number)
+  for (let i = 0; i < options.length; i++) {
+    const o = options[i] as Command
+    if (o._tag === kind && n-- === 0) return o
+  }
+  return undefined
 }
 
 /**
@@ -173,13 +218,26 @@ export const swarmOf = (words: ReadonlyArray<number>): Swarm =>
 /** Number of 31-bit words a swarm mask needs for every command kind. */
 const SWARM_WORDS = Math.ceil(COMMAND_KINDS.length / KINDS_PER_WORD)
 
-/** A `NextCommand` that interprets choices against `enabled(state)` (see {@link pickCommand}). */
-export const fromChoices =
-  (choices: ReadonlyArray<number>, swarm?: Swarm, progress?: boolean): NextCommand =>
-  (state, i) => {
+/**
+ * A `NextCommand` that interprets choices against `enabled(state)` (see {@link pickCommand}). A
+ * step that leaves the state as it was (the same object) picks from the options computed before:
+ * `enabled` is a function of the state.
+ */
+export const fromChoices = (choices: ReadonlyArray<number>, swarm?: Swarm, progress?: boolean): NextCommand => {
+  let last: State | undefined
+  let options: ReadonlyArray<Command> = []
+  let table: KindTable | undefined
+  return (state, i) => {
     const choice = choices[i]
-    return choice === undefined ? undefined : pickCommand(enabled(state), choice, swarm, progress)
+    if (choice === undefined) return undefined
+    if (state !== last || table === undefined) {
+      last = state
+      options = enabled(state)
+      table = kindTable(options, swarm)
+    }
+    return pickFrom(table, options, choice, progress)
   }
+}
 
 /**
  * A trace's mode from its `mode` number: every kind or a swarm (bit 0), with or without the

@@ -193,19 +193,26 @@ const refusal = (state: State, command: Command): string | undefined => {
 /**
  * The pure transition under resolved services. Throws `ModelDefect` (only) for impossible states;
  * `step` turns that into a defect. Drivers that run many commands resolve the services once and
- * call `step` inside one Effect (see `drivers/run-trace.ts`).
+ * call `step` inside one Effect (see `drivers/run-trace.ts`). With `wellFormed` false the
+ * well-formedness invariants (`well-formed.ts`) are left to the caller, which checks them with
+ * `brokenInvariant` where it needs to (the explorer: once per distinct state reached); the
+ * state and outcome are the same.
  */
-export const transition = (ctx: StepContext, state: State, command: Command): StepResult => {
+export const transition = (ctx: StepContext, state: State, command: Command, wellFormed = true): StepResult => {
   const refused = refusal(state, command)
   if (refused !== undefined) return unchanged(state, rejected(refused))
   const handler = handlers[command._tag] as (ctx: StepContext, state: State, command: Command) => StepResult
   const result = handler(ctx, state, command)
-  if (result.state !== state) {
+  if (wellFormed && result.state !== state) {
     const broken = brokenInvariant(result.state, ctx.programs)
-    if (broken !== undefined) defect(`well-formedness broken after ${command._tag}: ${broken}`)
+    if (broken !== undefined) defect(wellFormednessMessage(command, broken))
   }
   return result
 }
+
+/** The message of the defect a broken invariant is, after `command`. */
+export const wellFormednessMessage = (command: Command, broken: string): string =>
+  `well-formedness broken after ${command._tag}: ${broken}`
 
 /** One step of the model, reading `Vendor`, `Policy` and `ProgramsService` from the environment. */
 export const step: (

@@ -31,6 +31,7 @@ export const atcCoherence: Property = {
   kind: "coherence",
   citation:
     "VT-d 4.x §6.5.2.5 (IOTLB before Device-TLB invalidation); PCIe Base 6.0 §10.3 (ATC invalidation); seed thread 001",
+  scope: "state",
   check: ({ after, vendor }) => {
     for (const fn of after.functions) {
       if (fn.link === "removed" || !acceptsAts(after.iommu, fn.rid)) continue

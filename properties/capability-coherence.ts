@@ -36,6 +36,7 @@ export const capabilityCoherence: Property = {
     "A guest reads back the PASID/PRI control bits it last wrote on its VF, and the VF's requests follow them: a kind it disabled never completes, a kind it enabled is not silently refused.",
   kind: "coherence",
   citation: "Seed thread 002 (vfio/pci: Emulate PASID/PRI capability for VFs); PCIe Base 6.0 §7.8.8, §10.5.2",
+  scope: "events",
   check: ({ before, events }) => {
     for (const e of events) {
       if (e._tag === "VfCapRead") {

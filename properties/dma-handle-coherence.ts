@@ -19,6 +19,7 @@ export const dmaHandleCoherence: Property = {
   kind: "coherence",
   citation:
     "Seed thread 004 (DMA addresses across a T=0 -> T=1 flip); Linux DMA API contract (dma_map_single/dma_unmap_single)",
+  scope: "events",
   check: ({ before, events }) => {
     for (const e of events) {
       if (e._tag === "DmaCompleted" && e.handle !== undefined) {

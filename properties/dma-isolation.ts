@@ -117,6 +117,7 @@ export const dmaIsolation: Property = {
   kind: "isolation",
   citation:
     "VT-d 4.x §3.1 (DMA remapping isolates devices); PCIe Base 6.0 §10.1.1 (ATS trust), §6.12 (ACS); seed threads 000, 003",
+  scope: "events",
   check: ({ before, events }) => {
     for (const e of events) {
       const violation = judge(before, e)

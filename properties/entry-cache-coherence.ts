@@ -42,6 +42,7 @@ export const entryCacheCoherence: Property = {
     "Outside a procedure in flight that changes it, every cached context, PASID and interrupt remapping entry equals the entry in its table.",
   kind: "coherence",
   citation: "VT-d 4.x §6.5.1, §6.5.2.3, §6.5.2.7; AMD IOMMU INVALIDATE_DEVTAB_ENTRY; SMMUv3 §4.3 CMD_CFGI_STE/CD",
+  scope: "state",
   check: ({ after, vendor }) => {
     const iommu = after.iommu
     for (const c of iommu.cache.context) {

@@ -19,6 +19,7 @@ export const interruptIsolation: Property = {
   statement: "Every interrupt the platform delivers goes to the owner of the function or ADI that raised it.",
   kind: "isolation",
   citation: "Seed thread 000 (SIOV/IMS); VT-d 4.x §5.1.4 (source-id validation of interrupt requests)",
+  scope: "events",
   check: ({ before, events }) => {
     for (const e of events) {
       if (e._tag !== "InterruptDelivered") continue

@@ -29,6 +29,7 @@ export const iotlbCoherence: Property = {
     "Outside an unmap still in flight, every IOTLB entry (single-stage or nested) gives a translation the page tables still give.",
   kind: "coherence",
   citation: "VT-d 4.x §6.1, §6.5.2.4, §6.5.2.6; AMD IOMMU §2.4.3; SMMUv3 §4.4; seed thread 001",
+  scope: "state",
   check: ({ after, vendor }) => {
     for (const e of after.iommu.iotlb) {
       const domain = domainByDid(after.iommu, e.did)

@@ -20,6 +20,7 @@ export const priRouting: Property = {
     "A page request reaches only the owner of its (RID, PASID) when it was sent, and a page group response completes only a group sent under the responding owner.",
   kind: "isolation",
   citation: "Seed thread 002; PCIe Base 6.0 §10.4; VT-d 4.x §7.10 (drain page requests)",
+  scope: "events",
   check: ({ events }) => {
     for (const e of events) {
       if (e._tag === "PageRequestDelivered" && e.to !== e.sentUnder)

@@ -25,11 +25,22 @@ export interface Transition {
   readonly vendor: VendorSemantics
 }
 
+/**
+ * What a property's `check` reads of a transition, which lets drivers skip checks whose result they
+ * already know (a declaration about `check`, tested in `properties.test.ts`; absent: the whole
+ * transition, checked on every one):
+ * - `"state"`: `after` alone (and `vendor`, for names): a predicate of the state reached, so it
+ *   gives on a state the result it gave when that state was first reached;
+ * - `"events"`: it finds nothing in a transition without events (every violation is about an event).
+ */
+export type PropertyScope = "state" | "events"
+
 /** A named property. `check` returns a message carrying the values involved, or `undefined`. */
 export interface Property {
   readonly id: string
   readonly statement: string
   readonly kind: "isolation" | "coherence"
   readonly citation: string
+  readonly scope?: PropertyScope
   readonly check: (t: Transition) => string | undefined
 }

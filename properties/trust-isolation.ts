@@ -19,6 +19,7 @@ export const trustIsolation: Property = {
     "No T=0 request reaches a confidential VM's private page, and no T=1 request completes from a TDI not in RUN or whose locked configuration changed.",
   kind: "isolation",
   citation: "PCIe TDISP ECN §11.1, §11.2.6; seed thread 004",
+  scope: "events",
   check: ({ before, events }) => {
     for (const e of events) {
       if (e._tag !== "DmaCompleted") continue

@@ -23,14 +23,38 @@ export interface Successor<S> {
 }
 
 /**
+ * Which checks of the state reached a transition needs (see {@link ExplorableModel.check}):
+ * - `"all"`: the state is reached for the first time: well-formedness, then every property;
+ * - `"properties"`: a self-loop of the initial state (reached by no transition before): every
+ *   property, no well-formedness (a transition that changes nothing is not checked for it);
+ * - `"none"`: a state reached before (or a self-loop of one): the checks of the state alone gave
+ *   their result on the transition that first reached it, which BFS explored first.
+ */
+export type StateChecks = "all" | "properties" | "none"
+
+/** What `check` found: a broken state (a model defect: the state is not stored), or the violations. */
+export interface Checked {
+  readonly defect?: ModelViolation
+  readonly violations: ReadonlyArray<ModelViolation>
+}
+
+/**
  * What the explorer needs of a model. `enabled` must be deterministic for equal states; `next`
  * may return the very same state object for a transition that changes nothing (a self-loop, which
  * the explorer then need not fingerprint).
+ *
+ * Checking is in one of two ways. Without `check`, `next` returns every violation of the
+ * transition. With `check`, `next` only runs the command (its `violations` say only why the model
+ * died, if it did) and the explorer calls `check` once the successor is known to be new or not, so
+ * checks that depend on the state reached alone (well-formedness, properties of the state) run once
+ * per distinct state instead of once per transition, with the same first violation of each property
+ * in BFS order.
  */
 export interface ExplorableModel<S, C> {
   readonly initial: S
   readonly enabled: (state: S) => ReadonlyArray<C>
   readonly next: (state: S, command: C) => Successor<S>
+  readonly check?: (before: S, command: C, successor: Successor<S>, stateChecks: StateChecks) => Checked
   readonly fingerprint: (state: S) => Fingerprint
   /** How many properties `next` checks: the search may stop once each has a counterexample. */
   readonly propertyCount: number
@@ -46,6 +70,17 @@ export interface ExploreOptions {
   readonly deadline?: number
   /** Checked with the deadline (every 1024 transitions): stop when it returns true (a signal). */
   readonly shouldStop?: () => boolean
+  /** Called about every `progressMs` (default 250) while the search runs, for a progress line. */
+  readonly onProgress?: (p: ExploreProgress) => void
+  readonly progressMs?: number
+}
+
+/** Where a search is, for a progress line. */
+export interface ExploreProgress {
+  /** The depth being explored. */
+  readonly depth: number
+  readonly distinctStates: number
+  readonly elapsedMs: number
 }
 
 /** A shortest counterexample: the commands from the initial state to the violating transition. */
@@ -75,6 +110,11 @@ export interface ExploreResult<C> {
   readonly collisionProbability: { readonly optimistic: number; readonly actual: number }
   /** Bytes of fingerprint table and parent pointers per distinct state. */
   readonly bytesPerState: number
+  /**
+   * Distinct states first reached at each completed depth: `[1, n1, n2, …]` (index 0 is the
+   * initial state), `depthCompleted + 1` entries.
+   */
+  readonly statesPerDepth: ReadonlyArray<number>
 }
 
 const growInt32 = (a: Int32Array, n: number): Int32Array => {
@@ -96,11 +136,17 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
     string,
     { readonly from: number; readonly choice: number; readonly violation: ModelViolation }
   >()
+  const check = model.check
+  const record = (violations: ReadonlyArray<ModelViolation>, from: number, k: number): void => {
+    for (const v of violations) if (!found.has(v.property)) found.set(v.property, { from, choice: k, violation: v })
+  }
   let frontier: Array<S> = [model.initial]
   let frontierIndex: Array<number> = [0]
   let transitions = 0
   let depthCompleted = 0
   let stoppedBy: StopReason = "depth"
+  const statesPerDepth: Array<number> = [1]
+  let reported = started
   search: for (let d = 1; d <= options.depth; d++) {
     const nextFrontier: Array<S> = []
     const nextIndex: Array<number> = []
@@ -111,6 +157,13 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       for (let k = 0; k < commands.length; k++) {
         transitions++
         if ((transitions & 1023) === 0) {
+          if (options.onProgress !== undefined) {
+            const now = options.now()
+            if (now - reported >= (options.progressMs ?? 250)) {
+              reported = now
+              options.onProgress({ depth: d, distinctStates: seen.size, elapsedMs: now - started })
+            }
+          }
           if (options.deadline !== undefined && options.now() > options.deadline) {
             stoppedBy = "time"
             break search
@@ -120,17 +173,43 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
             break search
           }
         }
-        const successor = model.next(state, commands[k] as C)
-        for (const v of successor.violations)
-          if (!found.has(v.property)) found.set(v.property, { from, choice: k, violation: v })
-        if (successor.state === undefined || successor.state === state) continue
-        const { index, added } = seen.add(model.fingerprint(successor.state))
+        const command = commands[k] as C
+        const successor = model.next(state, command)
+        const after = successor.state
+        if (check === undefined) {
+          record(successor.violations, from, k)
+          if (after === undefined || after === state) continue
+        } else if (after === undefined) {
+          record(successor.violations, from, k)
+          continue
+        } else if (after === state) {
+          record(check(state, command, successor, from === 0 ? "properties" : "none").violations, from, k)
+          continue
+        }
+        const fp = model.fingerprint(after as S)
+        if (check !== undefined) {
+          const at = seen.indexOf(fp)
+          // Transitions back into the initial state check it all: no transition reached it first.
+          if (at > 0) {
+            record(check(state, command, successor, "none").violations, from, k)
+            continue
+          }
+          const checked = check(state, command, successor, "all")
+          if (checked.defect !== undefined) {
+            // A broken state is never stored: every transition into it is the defect again.
+            record([checked.defect], from, k)
+            continue
+          }
+          record(checked.violations, from, k)
+          if (at === 0) continue
+        }
+        const { index, added } = seen.add(fp)
         if (!added) continue
         parent = growInt32(parent, index)
         choice = growInt32(choice, index)
         parent[index] = from
         choice[index] = k
-        nextFrontier.push(successor.state)
+        nextFrontier.push(after as S)
         nextIndex.push(index)
         if (seen.size >= options.maxStates) {
           stoppedBy = "max-states"
@@ -139,6 +218,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       }
     }
     depthCompleted = d
+    statesPerDepth.push(nextFrontier.length)
     if (found.size >= model.propertyCount) {
       stoppedBy = "all-violated"
       break
@@ -183,5 +263,6 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       actual: seen.actualCollisionEstimate(),
     },
     bytesPerState: (seen.bytes + parent.byteLength + choice.byteLength) / seen.size,
+    statesPerDepth,
   }
 }

@@ -33,6 +33,17 @@ export class FingerprintSet {
     this.los = new Uint32Array(initialCapacity)
   }
 
+  /** The index of `fp`, or -1 when the set does not hold it. */
+  indexOf(fp: Fingerprint): number {
+    let slot = (fp.lo ^ Math.imul(fp.hi, 0x9e3779b1)) & this.mask
+    for (;;) {
+      const at = this.slots[slot] as number
+      if (at < 0) return -1
+      if (this.his[at] === fp.hi && this.los[at] === fp.lo) return at
+      slot = (slot + 1) & this.mask
+    }
+  }
+
   /** Adds a fingerprint. Returns its index and whether it was new. */
   add(fp: Fingerprint): { readonly index: number; readonly added: boolean } {
     let slot = (fp.lo ^ Math.imul(fp.hi, 0x9e3779b1)) & this.mask

@@ -55,11 +55,24 @@ const mixPair = (a: number, b: number, salt: number): Fingerprint => {
 const FP: unique symbol = Symbol("iovcheck.fingerprint")
 
 /**
- * Below this depth values are hashed structurally, part by part, with a cached fingerprint per
- * object; at it, an array or object is hashed through its JSON text (cached too): small parts are
- * cheaper to encode whole than to walk.
+ * A fingerprint cached on an object, with the object it is the fingerprint of (a spread copy
+ * inherits the cache entry, not its `of`) and whether it is the JSON-text one (at `LEAF_DEPTH` and
+ * below) or the structural one.
+ */
+interface CachedFingerprint extends Fingerprint {
+  readonly of: object
+  readonly json: boolean
+}
+
+/**
+ * Below this depth values are hashed structurally, part by part, with object key order ignored; at
+ * it and below, an array or object is hashed as its JSON text would be (key order matters): small
+ * parts are cheaper to take whole than to combine part by part, and the equivalence (which states
+ * count as one) stays the one the explorer's pinned state counts were measured with.
  */
 const LEAF_DEPTH = 2
+/** Objects at depths 1 … `CACHE_DEPTH` keep their fingerprint (see {@link fingerprintValue}). */
+const CACHE_DEPTH = 2
 const strings = new Map<string, Fingerprint>()
 
 const stringFingerprint = (text: string): Fingerprint => {
@@ -71,17 +84,112 @@ const stringFingerprint = (text: string): Fingerprint => {
   return h
 }
 
+// The JSON-text hash: two 32-bit lanes fed the tokens of a value's JSON serialization (structure
+// markers, string characters, numbers), as cyrb53 is fed the characters of the text, without
+// building the text. Module-level lanes: no allocation per token.
+let j1 = 0
+let j2 = 0
+const feed = (t: number): void => {
+  j1 = Math.imul(j1 ^ t, 2654435761)
+  j2 = Math.imul(j2 ^ t, 1597334677)
+}
+const T_NULL = 0x10000
+const T_FALSE = 0x10001
+const T_TRUE = 0x10002
+const T_STRING = 0x10003
+const T_INT = 0x10004
+const T_NUMBER = 0x10005
+const T_ARRAY = 0x10006
+const T_OBJECT = 0x10007
+const T_END = 0x10008
+const T_KEY = 0x10009
+
+const feedString = (s: string): void => {
+  feed(T_STRING)
+  feed(s.length)
+  for (let i = 0; i < s.length; i++) feed(s.charCodeAt(i))
+}
+
+/**
+ * Feeds `v` as `JSON.stringify` would write it, for an object property or array element (where
+ * JSON writes `undefined`, functions and symbols as `null` in arrays; the caller skips them in
+ * objects). Equal JSON texts give equal token streams and different texts different streams.
+ */
+const feedJson = (v: unknown): void => {
+  switch (typeof v) {
+    case "string":
+      feedString(v)
+      return
+    case "number":
+      if (!Number.isFinite(v)) feed(T_NULL)
+      else if (Number.isInteger(v) && Math.abs(v) < 2 ** 31) {
+        feed(T_INT)
+        feed(v | 0)
+      } else {
+        feed(T_NUMBER)
+        feedString(String(v))
+      }
+      return
+    case "boolean":
+      feed(v ? T_TRUE : T_FALSE)
+      return
+    case "object": {
+      if (v === null) {
+        feed(T_NULL)
+        return
+      }
+      if (Array.isArray(v)) {
+        feed(T_ARRAY)
+        for (let i = 0; i < v.length; i++) feedJson(v[i])
+        feed(T_END)
+        return
+      }
+      feed(T_OBJECT)
+      const record = v as Record<string, unknown>
+      for (const key in record) {
+        const x = record[key]
+        if (x === undefined || typeof x === "function" || typeof x === "symbol") continue
+        feed(T_KEY)
+        feedString(key)
+        feedJson(x)
+      }
+      feed(T_END)
+      return
+    }
+    default:
+      // undefined, functions, symbols (and bigints, which JSON rejects): null, as in a JSON array.
+      feed(T_NULL)
+  }
+}
+
+/** The fingerprint of the JSON text of an object, without the text. */
+const jsonFingerprint = (v: object): Fingerprint => {
+  j1 = 0xdeadbeef
+  j2 = 0x41c6ce57
+  feedJson(v)
+  let h1 = j1
+  let h2 = j2
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909)
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909)
+  return { hi: h2 >>> 0, lo: h1 >>> 0 }
+}
+
 /**
  * Structural 64-bit fingerprint of plain data (numbers, strings, booleans, `undefined`, arrays,
- * plain objects), equal for structurally equal values whatever the key order of their objects.
- * Arrays hash in order; objects hash as the wrapping sum of (key, value) hashes, so key order does
- * not matter; a key whose value is `undefined` counts as absent (as in JSON). Parts at depth
- * `LEAF_DEPTH` and below are hashed through their JSON text, where key order does matter: equal
- * parts built with different key orders then count as two states (more work, never a missed state). Results for arrays
- * and objects are cached on the object itself, under a non-enumerable symbol (invisible to JSON,
- * `Object.keys`, `for…in` and object spread, so a copy never inherits it): immutable states share
- * unchanged parts with their parent, so fingerprinting a successor rehashes only the parts the
- * step rebuilt. (A WeakMap cache measured 40% slower, most of it in garbage collection.)
+ * plain objects), equal for structurally equal values whatever the key order of their objects
+ * down to `LEAF_DEPTH`. Arrays hash in order; objects hash as the wrapping sum of (key, value)
+ * hashes, so key order does not matter; a key whose value is `undefined` counts as absent (as in
+ * JSON). Parts at depth `LEAF_DEPTH` and below hash as their JSON text would (its tokens are fed
+ * to the hash without building the text), where key order does matter: equal parts built with
+ * different key orders then count as two states (more work, never a missed state). Results for
+ * objects at depths 1 to `CACHE_DEPTH` are cached on the object itself, under a symbol (invisible
+ * to JSON, `Object.keys` and `for…in`; an object spread copies it, so an entry names the object it
+ * belongs to and a copy's inherited entry is ignored, as is one of the other kind when an object is
+ * met at another depth): immutable states share unchanged parts with their parent, so
+ * fingerprinting a successor rehashes only the parts the step rebuilt. (A non-enumerable property,
+ * which spread does not copy, costs `Object.defineProperty`: a quarter of the fingerprint's time.) The root (a new object for every successor, hashed
+ * once) and the small parts below `CACHE_DEPTH` are not cached: caching costs more than it saves
+ * there. (A WeakMap cache measured 40% slower, most of it in garbage collection.)
  */
 export const fingerprintValue = (v: unknown, depth = 0): Fingerprint => {
   switch (typeof v) {
@@ -95,11 +203,12 @@ export const fingerprintValue = (v: unknown, depth = 0): Fingerprint => {
       return { hi: 0, lo: 0 }
     case "object": {
       if (v === null) return mixPair(0, 0x6e756c6c, 3)
-      const hit = (v as { [FP]?: Fingerprint })[FP]
-      if (hit !== undefined) return hit
+      const json = depth >= LEAF_DEPTH
+      const hit = (v as { [FP]?: CachedFingerprint })[FP]
+      if (hit !== undefined && hit.of === v && hit.json === json) return hit
       let result: Fingerprint
-      if (depth >= LEAF_DEPTH) {
-        result = fingerprintString(JSON.stringify(v))
+      if (json) {
+        result = jsonFingerprint(v)
       } else if (Array.isArray(v)) {
         let acc: Fingerprint = { hi: v.length, lo: 0x61727279 }
         for (const x of v) {
@@ -122,7 +231,8 @@ export const fingerprintValue = (v: unknown, depth = 0): Fingerprint => {
         }
         result = mixPair(hi, lo, 6)
       }
-      Object.defineProperty(v, FP, { value: result })
+      if (depth >= 1 && depth <= CACHE_DEPTH)
+        (v as { [FP]?: CachedFingerprint })[FP] = { hi: result.hi, lo: result.lo, of: v, json }
       return result
     }
     default:
