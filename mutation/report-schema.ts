@@ -71,8 +71,8 @@ export const MutantResult = Schema.Struct({
   kill: Schema.NullOr(Kill),
   /** For `equivalent`: why it cannot change what the oracles observe. */
   reason: Schema.NullOr(Schema.String),
-  /** For `survived`: every oracle that ran, with how many scenarios it checked and its time (all missed the mutant). */
-  missedBy: Schema.Array(Schema.Struct({ oracle: OracleId, scenarios: Schema.Int, ms: Schema.Number })),
+  /** For `survived`: every oracle that ran, with its number of checks (scenario passes) and its time (all missed the mutant). */
+  missedBy: Schema.Array(Schema.Struct({ oracle: OracleId, checks: Schema.Int, ms: Schema.Number })),
   /** For `survived`: the diagnosis of `blind-spots.ts` (what should catch it), or null when not diagnosed. */
   diagnosis: Schema.NullOr(Schema.Struct({ shouldCatch: Schema.String, diagnosis: Schema.String })),
   /** Unified diff of the mutated file. */

@@ -156,7 +156,7 @@ export const renderMarkdown = (report: MutationReport): string => {
       "",
       `${r.mutant.file}:${r.mutant.line}:${r.mutant.column}, ${r.mutant.operator}: ${r.mutant.description}`,
       "",
-      `Missed by: ${r.missedBy.map((m) => `${m.oracle} (${m.scenarios} scenarios, ${(m.ms / 1000).toFixed(1)} s)`).join(", ")}.`,
+      `Missed by: ${r.missedBy.map((m) => `${m.oracle} (${m.checks} checks, ${(m.ms / 1000).toFixed(1)} s)`).join(", ")}.`,
       "",
       r.diagnosis === null
         ? "Diagnosis: not diagnosed yet."

@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, resolve } from "node:path"
 import { createPatch } from "diff"
 import { BLIND_SPOTS } from "./blind-spots.ts"
 import { buildMutants } from "./build.ts"
@@ -24,6 +24,8 @@ export const generateMutants = (root: string): ReadonlyArray<Mutant> =>
 
 /** Which mutants to run: files (substrings of the path) and operators (none = all), then at most `limit`, spread evenly. */
 export interface Subset {
+  /** Only these mutant ids (the survivors of an earlier report), when given. */
+  readonly ids: ReadonlyArray<string> | undefined
   readonly files: ReadonlyArray<string>
   readonly operators: ReadonlyArray<string>
   readonly limit: number | undefined
@@ -31,9 +33,10 @@ export interface Subset {
 
 /** The subset as one line for the report, or null for every mutant. */
 export const describeSubset = (s: Subset): string | null =>
-  s.files.length === 0 && s.operators.length === 0 && s.limit === undefined
+  s.ids === undefined && s.files.length === 0 && s.operators.length === 0 && s.limit === undefined
     ? null
     : [
+        ...(s.ids !== undefined ? [`the ${s.ids.length} survivors of an earlier report`] : []),
         ...(s.files.length > 0 ? [`files ~ ${s.files.join(", ")}`] : []),
         ...(s.operators.length > 0 ? [`operators ${s.operators.join(", ")}`] : []),
         ...(s.limit !== undefined ? [`at most ${s.limit}, spread evenly`] : []),
@@ -43,6 +46,7 @@ export const describeSubset = (s: Subset): string | null =>
 export const selectMutants = (all: ReadonlyArray<Mutant>, subset: Subset): ReadonlyArray<Mutant> => {
   const chosen = all.filter(
     (m) =>
+      (subset.ids === undefined || subset.ids.includes(m.id)) &&
       (subset.files.length === 0 || subset.files.some((f) => m.file.includes(f))) &&
       (subset.operators.length === 0 || subset.operators.includes(m.operator)),
   )
@@ -98,15 +102,15 @@ const diffOf = (root: string, m: Mutant): string => {
     .join("\n")
 }
 
-/** Every oracle that ran, with how many scenarios it checked. */
+/** Every oracle that ran, with its number of checks and their time. */
 const oraclesRun = (
   run: OracleRun,
-): ReadonlyArray<{ readonly oracle: OracleId; readonly scenarios: number; readonly ms: number }> => {
+): ReadonlyArray<{ readonly oracle: OracleId; readonly checks: number; readonly ms: number }> => {
   if (run._tag !== "Done") return []
-  const counts = new Map<OracleId, { scenarios: number; ms: number }>()
+  const counts = new Map<OracleId, { checks: number; ms: number }>()
   for (const c of run.result.checks) {
-    const n = counts.get(c.oracle) ?? { scenarios: 0, ms: 0 }
-    counts.set(c.oracle, { scenarios: n.scenarios + 1, ms: n.ms + c.ms })
+    const n = counts.get(c.oracle) ?? { checks: 0, ms: 0 }
+    counts.set(c.oracle, { checks: n.checks + 1, ms: n.ms + c.ms })
   }
   return [...counts.entries()].map(([oracle, n]) => ({ oracle, ...n }))
 }
@@ -139,17 +143,30 @@ const judge = (root: string, m: Mutant, run: OracleRun, timeoutMs: number): Muta
     case "Done": {
       const kill: Kill | undefined = run.result.kills[0]
       if (kill !== undefined) return { ...base, status: "killed", kill, missedBy: [], diagnosis: null }
-      const spot = BLIND_SPOTS.find((b) => b.id === m.id)
-      return {
-        ...base,
-        status: "survived",
-        kill: null,
-        missedBy: oraclesRun(run),
-        diagnosis: spot === undefined ? null : { shouldCatch: spot.shouldCatch, diagnosis: spot.diagnosis },
-      }
+      return { ...base, status: "survived", kill: null, missedBy: oraclesRun(run), diagnosis: diagnosisOf(m.id) }
     }
   }
 }
+
+/** The diagnosis of a survivor in `blind-spots.ts`, or null. */
+const diagnosisOf = (id: string): MutantResult["diagnosis"] => {
+  const spot = BLIND_SPOTS.find((b) => b.id === id)
+  return spot === undefined ? null : { shouldCatch: spot.shouldCatch, diagnosis: spot.diagnosis }
+}
+
+/**
+ * Judges a previous run's results again with the current lists: a survivor now listed in
+ * `equivalent.ts` becomes equivalent, and each survivor takes its current diagnosis. Nothing is
+ * run: after diagnosing survivors, the report is brought up to date at no cost.
+ */
+export const rejudge = (results: ReadonlyArray<MutantResult>): ReadonlyArray<MutantResult> =>
+  results.map((r) => {
+    if (r.status !== "survived") return r
+    const e = EQUIVALENT.find((x) => x.id === r.mutant.id && x.original === r.mutant.original)
+    return e === undefined
+      ? { ...r, diagnosis: diagnosisOf(r.mutant.id) }
+      : { ...r, status: "equivalent", reason: e.reason, missedBy: [], diagnosis: null }
+  })
 
 /** Runs the mutants: equivalents are listed, the rest built, baselined and judged. */
 export const runMutants = async (mutants: ReadonlyArray<Mutant>, options: RunOptions): Promise<RunOutcome> => {
@@ -183,12 +200,14 @@ export const runMutants = async (mutants: ReadonlyArray<Mutant>, options: RunOpt
     )
     const witnesses = join(workDir, "witnesses.json")
     log("baseline: the oracle on the unmutated model (and the unsafe scenarios' witnesses)")
-    const known = existsSync(options.witnessCache) ? [options.witnessCache] : []
+    const cache = resolve(options.witnessCache)
+    const known = existsSync(cache) ? [cache] : []
     const baseline = await runOracleProcess(
       lanes[0] as Lane,
       ["baseline", JSON.stringify(options.budget), witnesses, ...known],
       24 * 3_600_000,
     )
+    if (options.stopped()) return { results, baselineMs: baseline.ms, timeoutMs: 0, interrupted: true }
     if (baseline._tag !== "Done")
       throw new BaselineError(`the baseline oracle did not finish: ${JSON.stringify(baseline)}`)
     if (baseline.result.kills.length > 0)
@@ -197,7 +216,7 @@ export const runMutants = async (mutants: ReadonlyArray<Mutant>, options: RunOpt
           .map((k) => `  ${k.oracle} ${k.scenario ?? ""} ${k.property ?? ""}: ${k.message}`)
           .join("\n")}`,
       )
-    copyFileSync(witnesses, options.witnessCache)
+    copyFileSync(witnesses, cache)
     const fullMs = baseline.result.checks.filter((c) => c.oracle !== "unsafe-catalogue").reduce((n, c) => n + c.ms, 0)
     const timeoutMs = options.timeoutMs ?? Math.max(120_000, 5 * fullMs)
     log(
