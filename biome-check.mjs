@@ -16,6 +16,7 @@ const ignored = new Set([
   "iovcheck-out",
   "iovcheck-fuzz",
   "iovcheck-merged",
+  "iovcheck-mutate",
   "bench-out",
   "corpus",
   ".git",

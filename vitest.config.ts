@@ -12,6 +12,7 @@ export default defineConfig({
       "counterexamples/**/*.test.ts",
       "scenarios/**/*.test.ts",
       "cli/**/*.test.ts",
+      "mutation/**/*.test.ts",
     ],
     // Both cores: the scenario, fuzz and CLI files are CPU-bound and independent (the default
     // leaves one core to the main thread, which sits idle here).
