@@ -7,8 +7,9 @@
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads"
+import { exploreScenario } from "../api/explore.ts"
+import type { ExploreReport } from "../reports/explore-report.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
-import { type ExploreReport, exploreScenario } from "./explore-scenario.ts"
 
 /** What the coordinator hands the worker; `stop` is an Int32 flag (non-zero: stop). */
 export interface ExploreWorkerInput {

@@ -103,16 +103,19 @@ export const writeCounterexample = (out: string, file: CounterexampleFile, name 
   return path
 }
 
-/** Writes `summary.json` (the command's JSON document), `summary.md` and `junit.xml`, each atomically. */
+/**
+ * Writes `summary.json` (the command's JSON document, as the text `--json` prints), `summary.md` and
+ * `junit.xml`, each atomically.
+ */
 export const writeSummary = (
   out: string,
   title: string,
-  document: unknown,
+  documentJson: string,
   scenarios: ReadonlyArray<SummaryScenario>,
   junit: JunitOptions,
 ): void => {
   makeFolder(out)
-  writeFileAtomic(join(out, "summary.json"), `${JSON.stringify(document, null, 2)}\n`)
+  writeFileAtomic(join(out, "summary.json"), `${documentJson}\n`)
   writeFileAtomic(join(out, "summary.md"), summaryMarkdown(title, scenarios, junit))
   writeFileAtomic(join(out, "junit.xml"), summaryJunit(title, scenarios, junit))
 }

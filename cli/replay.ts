@@ -12,7 +12,7 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { type CounterexampleFile, decodeCounterexample } from "../counterexamples/counterexample-file.ts"
 import { replay } from "../drivers/replay.ts"
-import { renderReplay, replayDocument } from "../reports/replay-report.ts"
+import { renderReplay, replayDocument, replayDocumentJson } from "../reports/replay-report.ts"
 import { ExitCode, exitWith, UsageError } from "./exit-codes.ts"
 
 /** Reads and decodes a counterexample file; any problem is a one-line `UsageError`. */
@@ -48,7 +48,7 @@ export const replayCommand = Command.make(
     Effect.gen(function* () {
       const cx = yield* readCounterexample(file)
       const result = replay(cx)
-      yield* Console.log(json ? JSON.stringify(replayDocument(cx, result), null, 2) : renderReplay(cx, result))
+      yield* Console.log(json ? replayDocumentJson(replayDocument(cx, result)) : renderReplay(cx, result))
       yield* exitWith(result.verdict === "clean" ? ExitCode.ok : ExitCode.finding)
     }),
 ).pipe(

@@ -16,7 +16,7 @@ describe("state diff", () => {
     expect(diffState(before, after)).toEqual(['iommu.domains[1].ptes: [] → [{"iova":"0x1000","page":0}]'])
     expect(diffState(initialState(s.topology), before)).toEqual([
       'functions[01:00.1].owner: "host" → "vm1"',
-      'iommu.context[01:00.1]: — → {"rid":"01:00.1","kind":"translated","did":1}',
+      'iommu.context[01:00.1]: — → {"rid":"01:00.1","kind":"translated","did":1,"ats":true}',
     ])
     expect(diffState(before, before)).toEqual([])
   })
