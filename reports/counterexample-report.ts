@@ -84,7 +84,11 @@ const escapeHtml = (text: string): string =>
   text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;")
 
 /** The counterexample as one self-contained HTML page. */
-export const counterexampleHtml = (file: CounterexampleFile, result: ReplayResult): string => {
+export const counterexampleHtml = (
+  file: CounterexampleFile,
+  result: ReplayResult,
+  _options: { readonly path?: string } = {},
+): string => {
   const p = propertyById(file.property)
   const body = rows(file, result)
     .map(

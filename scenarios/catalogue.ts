@@ -72,6 +72,22 @@ export const catalogue = (): ReadonlyArray<Scenario> => {
 }
 
 /**
+ * Reads and decodes a scenario file. Throws `ScenarioError` with one line: no such file, a folder,
+ * cannot read (the errno code), or what is wrong in it.
+ */
+export const readScenarioFile = (path: string): Scenario => {
+  if (!existsSync(path)) throw new ScenarioError(`${path}: no such file`)
+  if (statSync(path).isDirectory()) throw new ScenarioError(`${path}: a folder, not a scenario file`)
+  let text: string
+  try {
+    text = readFileSync(path, "utf8")
+  } catch (e) {
+    throw new ScenarioError(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
+  }
+  return parseScenario(text, path, path)
+}
+
+/**
  * A catalogue id or the path of a scenario file. Throws `ScenarioError` when it is neither (one
  * line: "no such file" for a path, the nearest catalogue ids for an id), or the file is damaged.
  */
@@ -79,21 +95,12 @@ export const resolveScenario = (idOrFile: string, known: ReadonlyArray<Scenario>
   const byId = known.find((s) => s.id === idOrFile)
   if (byId !== undefined) return byId
   const looksLikePath = /[/\\]/.test(idOrFile) || idOrFile.endsWith(".json")
-  if (!existsSync(idOrFile))
+  if (!existsSync(idOrFile) && !looksLikePath)
     throw new ScenarioError(
-      looksLikePath
-        ? `${idOrFile}: no such file`
-        : `unknown scenario ${JSON.stringify(idOrFile)}: not a catalogue id (nearest: ${nearest(
-            idOrFile,
-            known.map((s) => s.id),
-          ).join(", ")}; \`iovcheck scenarios\` lists them) and no such file`,
+      `unknown scenario ${JSON.stringify(idOrFile)}: not a catalogue id (nearest: ${nearest(
+        idOrFile,
+        known.map((s) => s.id),
+      ).join(", ")}; \`iovcheck scenarios\` lists them) and no such file`,
     )
-  if (statSync(idOrFile).isDirectory()) throw new ScenarioError(`${idOrFile}: a folder, not a scenario file`)
-  let text: string
-  try {
-    text = readFileSync(idOrFile, "utf8")
-  } catch (e) {
-    throw new ScenarioError(`${idOrFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`)
-  }
-  return parseScenario(text, idOrFile, idOrFile)
+  return readScenarioFile(idOrFile)
 }
