@@ -7,7 +7,8 @@
  */
 import type { CounterexampleFile } from "../counterexamples/counterexample-file.ts"
 import { replay } from "../drivers/replay.ts"
-import { counterexampleHtml, counterexampleMarkdown } from "../reports/counterexample-report.ts"
+import { counterexampleHtml } from "../reports/counterexample-html.ts"
+import { counterexampleMarkdown } from "../reports/counterexample-report.ts"
 import { renderReplay } from "../reports/replay-report.ts"
 
 export { renderExploreTable } from "../reports/explore-report.ts"

@@ -12,7 +12,8 @@ import { dirname, join, resolve } from "node:path"
 import { Effect } from "effect"
 import { type CounterexampleFile, encodeCounterexample } from "../counterexamples/counterexample-file.ts"
 import { replay } from "../drivers/replay.ts"
-import { counterexampleHtml, counterexampleMarkdown } from "../reports/counterexample-report.ts"
+import { counterexampleHtml } from "../reports/counterexample-html.ts"
+import { counterexampleMarkdown } from "../reports/counterexample-report.ts"
 import { summaryJunit } from "../reports/junit.ts"
 import { type JunitOptions, type SummaryScenario, summaryMarkdown } from "../reports/run-summary.ts"
 import { UsageError } from "./exit-codes.ts"
@@ -99,7 +100,7 @@ export const writeCounterexample = (out: string, file: CounterexampleFile, name 
   writeFileAtomic(path, encodeCounterexample(file))
   const result = replay(file)
   writeFileAtomic(join(dir, `${name}.md`), counterexampleMarkdown(file, result))
-  writeFileAtomic(join(dir, `${name}.html`), counterexampleHtml(file, result))
+  writeFileAtomic(join(dir, `${name}.html`), counterexampleHtml(file, result, { path }))
   return path
 }
 
