@@ -25,6 +25,7 @@ import { mergeCommand } from "./merge.ts"
 import { replayCommand } from "./replay.ts"
 import { reportCommand } from "./report.ts"
 import { scenariosCommand } from "./scenarios.ts"
+import { schemaCommand } from "./schema.ts"
 import { sweepCommand } from "./sweep.ts"
 import { verifyCommand } from "./verify.ts"
 import { version } from "./version.ts"
@@ -43,6 +44,7 @@ export const iovcheck = Command.make("iovcheck").pipe(
     replayCommand,
     reportCommand,
     scenariosCommand,
+    schemaCommand,
   ]),
 )
 

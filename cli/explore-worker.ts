@@ -11,7 +11,8 @@ import { parentPort, workerData } from "node:worker_threads"
 import type { ExploreProgress } from "../drivers/exhaustive/bfs.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
 import { ExplorerPool } from "../drivers/exhaustive/parallel-bfs.ts"
-import { type ExploreReport, explorationThreads, exploreScenario } from "./explore-scenario.ts"
+import { explorationThreads, exploreScenarioParallel } from "../api/explore.ts"
+import type { ExploreReport } from "../reports/explore-report.ts"
 
 /** What the coordinator hands the worker; `stop` is an Int32 flag (non-zero: stop). */
 export interface ExploreWorkerInput {
@@ -46,7 +47,7 @@ export const runExploration = async (
     for (const [i, scenario] of input.scenarios.entries()) {
       // The first scenario always reports (up to depth 0 if stopped at once); the rest are skipped.
       if (i > 0 && shouldStop()) break
-      const report = await exploreScenario(scenario, {
+      const report = await exploreScenarioParallel(scenario, {
         ...input,
         ...(pool === undefined ? {} : { pool }),
         shouldStop,

@@ -20,13 +20,8 @@
  * written), and the command exits 130 (SIGINT) or 143 (SIGTERM). Otherwise exit codes as `verify`:
  * 0 when every result matches its scenario's expectation, 1 otherwise, 2 on bad usage or input.
  *
- * `--json` document (a public interface: fields are added, never renamed):
- * `{ "iovcheck", "interrupted", "scenarios": [ { "id", "expected", "asExpected", "depthCompleted",
- * "distinctStates", "transitions", "statesPerSecond", "stoppedBy", "verdict", "statement",
- * "collisionProbability": { "optimistic", "actual" }, "bytesPerState", "elapsedMs",
- * "violations": [ { "property", "length", "file", "message" } ], "statesPerDepth", "workers",
- * "reductions", "reductionRatio" } ] }`.
- * `verdict` is `"unsafe"` or `"no-violation"`; `statement` says it in words.
+ * `--json` document (a public interface: fields are added, never renamed): `ExploreDocument` of
+ * `reports/explore-report.ts`, printed encoded by its Schema.
  *
  * @module
  */
@@ -36,21 +31,21 @@ import { Worker } from "node:worker_threads"
 import { availableParallelism } from "node:os"
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { renderTable } from "../reports/table.ts"
+import { EXPLORE_DEFAULTS } from "../api/explore.ts"
+import {
+  type ExploreDocument,
+  type ExploreReport,
+  exploreDocumentJson,
+  renderExploreTable,
+} from "../reports/explore-report.ts"
 import { ExitCode, exitWith, signalExitCode } from "./exit-codes.ts"
 import type { ExploreProgress } from "../drivers/exhaustive/bfs.ts"
-import type { ExploreReport } from "./explore-scenario.ts"
 import { type ExploreWorkerInput, type ExploreWorkerMessage, runExploration } from "./explore-worker.ts"
 import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
 import { prepareOutDir, writeSummary } from "./outputs.ts"
 import { listenForStop } from "./signals.ts"
 import { loadScenarios } from "./verify.ts"
 import { version } from "./version.ts"
-
-/** Default bounds and output folder of `explore`. */
-export const EXPLORE_DEFAULTS = { depth: 12, maxStates: 2_000_000, out: "iovcheck-explore" } as const
-
-const thousands = (n: number): string => n.toLocaleString("en-US")
 
 /**
  * Runs the exploration in a worker thread, calling `onMessage` as reports arrive; resolves when the
@@ -67,6 +62,8 @@ const runInWorker = (input: ExploreWorkerInput, onMessage: (m: ExploreWorkerMess
     worker.on("exit", () => resolve())
   })
 }
+
+const thousands = (n: number): string => n.toLocaleString("en-US")
 
 /**
  * The progress of the exploration in progress on stderr: on a terminal one line rewritten in place
@@ -154,32 +151,13 @@ export const exploreCommand = Command.make(
         progress.clear()
         stop.dispose()
         const signal = stop.received()
-        const document = { iovcheck: version, interrupted: signal !== undefined, scenarios: reports }
-        writeSummary(flags.out, "iovcheck explore", document, reports, {
+        const document: ExploreDocument = { iovcheck: version, interrupted: signal !== undefined, scenarios: reports }
+        writeSummary(flags.out, "iovcheck explore", exploreDocumentJson(document), reports, {
           missedExpected: "failure",
           elapsedMs: performance.now() - started,
         })
-        if (flags.json) yield* Console.log(JSON.stringify(document, null, 2))
-        else if (reports.length > 0) {
-          yield* Console.log(
-            renderTable(
-              ["scenario", "depth", "distinct states", "transitions", "states/s", "as expected", "verdict"],
-              reports.map((r) => [
-                r.id,
-                String(r.depthCompleted),
-                thousands(r.distinctStates),
-                thousands(r.transitions),
-                thousands(r.statesPerSecond),
-                r.asExpected ? "yes" : "NO",
-                r.statement,
-              ]),
-            ),
-          )
-          const worst = Math.max(...reports.map((r) => r.collisionProbability.optimistic))
-          yield* Console.log(
-            `\nfingerprint collision probability (TLC's estimates): calculated (optimistic) at most ${worst.toExponential(1)}`,
-          )
-        }
+        if (flags.json) yield* Console.log(exploreDocumentJson(document))
+        else if (reports.length > 0) yield* Console.log(renderExploreTable(document))
         for (const c of crashes) yield* Console.error(`iovcheck: internal error in the explorer: ${c}`)
         if (signal !== undefined)
           yield* Console.error(

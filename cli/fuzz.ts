@@ -336,7 +336,7 @@ export const fuzzCommand = Command.make(
               }
             }),
         )
-        writeSummary(flags.out, "iovcheck fuzz", summary, summary.scenarios, {
+        writeSummary(flags.out, "iovcheck fuzz", JSON.stringify(summary, null, 2), summary.scenarios, {
           missedExpected: "skipped",
           elapsedMs: summary.elapsedMs,
         })

@@ -164,7 +164,10 @@ export const mergeCommand = Command.make(
         crashes,
         scenarios,
       }
-      writeSummary(out, "iovcheck merge", document, scenarios, { missedExpected: "skipped", elapsedMs })
+      writeSummary(out, "iovcheck merge", JSON.stringify(document, null, 2), scenarios, {
+        missedExpected: "skipped",
+        elapsedMs,
+      })
       const unexplained = findings.filter((f) => !f.explained).length
       yield* Console.log(
         `merged ${dirs.length} outputs: ${document.runs} runs, ${findings.length} distinct findings (${duplicates} duplicates dropped), ${unexplained} unexplained, ${regressions.length} regressions, ${crashes.length} crashes; ${scenarios.length} scenarios; summary in ${join(out, "summary.md")}`,

@@ -12,7 +12,8 @@ import { dirname, join, resolve } from "node:path"
 import { Effect } from "effect"
 import { type CounterexampleFile, encodeCounterexample } from "../counterexamples/counterexample-file.ts"
 import { replay } from "../drivers/replay.ts"
-import { counterexampleHtml, counterexampleMarkdown } from "../reports/counterexample-report.ts"
+import { counterexampleHtml } from "../reports/counterexample-html.ts"
+import { counterexampleMarkdown } from "../reports/counterexample-report.ts"
 import { summaryJunit } from "../reports/junit.ts"
 import { type JunitOptions, type SummaryScenario, summaryMarkdown } from "../reports/run-summary.ts"
 import { UsageError } from "./exit-codes.ts"
@@ -99,20 +100,23 @@ export const writeCounterexample = (out: string, file: CounterexampleFile, name 
   writeFileAtomic(path, encodeCounterexample(file))
   const result = replay(file)
   writeFileAtomic(join(dir, `${name}.md`), counterexampleMarkdown(file, result))
-  writeFileAtomic(join(dir, `${name}.html`), counterexampleHtml(file, result))
+  writeFileAtomic(join(dir, `${name}.html`), counterexampleHtml(file, result, { path }))
   return path
 }
 
-/** Writes `summary.json` (the command's JSON document), `summary.md` and `junit.xml`, each atomically. */
+/**
+ * Writes `summary.json` (the command's JSON document, as the text `--json` prints), `summary.md` and
+ * `junit.xml`, each atomically.
+ */
 export const writeSummary = (
   out: string,
   title: string,
-  document: unknown,
+  documentJson: string,
   scenarios: ReadonlyArray<SummaryScenario>,
   junit: JunitOptions,
 ): void => {
   makeFolder(out)
-  writeFileAtomic(join(out, "summary.json"), `${JSON.stringify(document, null, 2)}\n`)
+  writeFileAtomic(join(out, "summary.json"), `${documentJson}\n`)
   writeFileAtomic(join(out, "summary.md"), summaryMarkdown(title, scenarios, junit))
   writeFileAtomic(join(out, "junit.xml"), summaryJunit(title, scenarios, junit))
 }

@@ -7,29 +7,19 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs"
 import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
-import { type CounterexampleFile, decodeCounterexample } from "../counterexamples/counterexample-file.ts"
+import type { CounterexampleFile } from "../counterexamples/counterexample-file.ts"
+import { readCounterexampleFile } from "../counterexamples/read-counterexample.ts"
 import { replay } from "../drivers/replay.ts"
-import { renderReplay, replayDocument } from "../reports/replay-report.ts"
+import { renderReplay, replayDocument, replayDocumentJson } from "../reports/replay-report.ts"
 import { ExitCode, exitWith, UsageError } from "./exit-codes.ts"
 
 /** Reads and decodes a counterexample file; any problem is a one-line `UsageError`. */
 export const readCounterexample = (path: string): Effect.Effect<CounterexampleFile, UsageError> =>
-  Effect.gen(function* () {
-    const text = yield* Effect.try({
-      try: () => readFileSync(path, "utf8"),
-      catch: (e) => {
-        const code = (e as NodeJS.ErrnoException).code
-        return new UsageError({
-          message: `${path}: ${code === "ENOENT" ? "no such file" : code === "EISDIR" ? "a folder, not a counterexample file" : `cannot read (${code ?? String(e)})`}`,
-        })
-      },
-    })
-    const decoded = decodeCounterexample(text)
-    if (decoded._tag === "Error") return yield* new UsageError({ message: `${path}: ${decoded.message}` })
-    return decoded.file
+  Effect.try({
+    try: () => readCounterexampleFile(path),
+    catch: (e) => new UsageError({ message: e instanceof Error ? e.message : String(e) }),
   })
 
 /** The `replay` command. */
@@ -48,7 +38,7 @@ export const replayCommand = Command.make(
     Effect.gen(function* () {
       const cx = yield* readCounterexample(file)
       const result = replay(cx)
-      yield* Console.log(json ? JSON.stringify(replayDocument(cx, result), null, 2) : renderReplay(cx, result))
+      yield* Console.log(json ? replayDocumentJson(replayDocument(cx, result)) : renderReplay(cx, result))
       yield* exitWith(result.verdict === "clean" ? ExitCode.ok : ExitCode.finding)
     }),
 ).pipe(

@@ -12,7 +12,8 @@ import { Console, Effect } from "effect"
 import { Argument, Command, Flag } from "effect/cli"
 import { replay } from "../drivers/replay.ts"
 import { formatCommand } from "../model/command.ts"
-import { counterexampleHtml, counterexampleMarkdown } from "../reports/counterexample-report.ts"
+import { counterexampleHtml } from "../reports/counterexample-html.ts"
+import { counterexampleMarkdown } from "../reports/counterexample-report.ts"
 import { type CounterexampleCase, counterexamplesJunit } from "../reports/junit.ts"
 import { expectedProperties } from "../reports/run-summary.ts"
 import { ExitCode, exitWith } from "./exit-codes.ts"
@@ -65,7 +66,7 @@ export const reportCommand = Command.make(
           const result = replay(file)
           writeFileAtomic(
             target,
-            format === "md" ? counterexampleMarkdown(file, result) : counterexampleHtml(file, result),
+            format === "md" ? counterexampleMarkdown(file, result) : counterexampleHtml(file, result, { path }),
           )
           yield* Console.log(target)
         }

@@ -150,7 +150,7 @@ export const sweepCommand = Command.make(
         writeSummary(
           flags.out,
           "iovcheck sweep",
-          report,
+          JSON.stringify(report, null, 2),
           reports.map((r) => ({ ...r, expected: "safe" as const })),
           { missedExpected: "failure", elapsedMs: performance.now() - started },
         )

@@ -12,25 +12,20 @@
  */
 import { Console, Effect, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { counterexampleOf } from "../counterexamples/counterexample-file.ts"
-import { search } from "../drivers/random.ts"
-import { properties } from "../properties/catalogue.ts"
+import { VERIFY_DEFAULTS, verifyScenario } from "../api/verify.ts"
 import {
-  matchesExpectation,
   renderVerifyTable,
   type ScenarioReport,
   type VerifyReport,
+  verifyReportJson,
 } from "../reports/verify-report.ts"
 import { catalogue, resolveScenario, ScenarioError } from "../scenarios/catalogue.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
 import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
 import { ExitCode, exitWith, signalExitCode, UsageError } from "./exit-codes.ts"
-import { prepareOutDir, writeCounterexample, writeSummary } from "./outputs.ts"
+import { prepareOutDir, writeSummary } from "./outputs.ts"
 import { listenForStop, turnEventLoop } from "./signals.ts"
 import { version } from "./version.ts"
-
-/** Default budget: traces per pass and longest trace. */
-export const VERIFY_DEFAULTS = { runs: 3000, maxSteps: 100, seed: 1, out: "iovcheck-out" } as const
 
 /** Loads the named scenarios, or the catalogue; bad names become a `UsageError`. */
 export const loadScenarios = (names: ReadonlyArray<string>): Effect.Effect<ReadonlyArray<Scenario>, UsageError> =>
@@ -41,39 +36,6 @@ export const loadScenarios = (names: ReadonlyArray<string>): Effect.Effect<Reado
     },
     catch: (e) => new UsageError({ message: e instanceof ScenarioError ? e.message : String(e) }),
   })
-
-/** Runs the search on one scenario and writes its counterexample files. */
-const verifyScenario = (
-  scenario: Scenario,
-  options: { readonly runs: number; readonly seed: number; readonly maxSteps: number; readonly out: string },
-): ScenarioReport => {
-  const result = search(scenario, { ...options, properties, now: () => performance.now() })
-  const violations = result.violations.map((v) => {
-    const file = writeCounterexample(options.out, counterexampleOf(scenario, v, version))
-    return {
-      property: v.property,
-      firstFoundMs: Math.round(v.firstFoundMs * 10) / 10,
-      shrunkLength: v.commands.length,
-      oneMinimal: v.oneMinimal,
-      stepIndex: v.stepIndex,
-      message: v.message,
-      file,
-    }
-  })
-  return {
-    id: scenario.id,
-    expected: scenario.expected ?? null,
-    verdict: violations.length === 0 ? "safe" : "unsafe",
-    asExpected: matchesExpectation(
-      scenario.expected,
-      violations.map((v) => v.property),
-    ),
-    runs: result.runs,
-    commands: result.commands,
-    elapsedMs: Math.round(result.elapsedMs),
-    violations,
-  }
-}
 
 /** The `verify` command. */
 export const verifyCommand = Command.make(
@@ -122,11 +84,11 @@ export const verifyCommand = Command.make(
         stop.dispose()
         const signal = stop.received()
         const report: VerifyReport = { iovcheck: version, seed, interrupted: signal !== undefined, scenarios: reports }
-        writeSummary(flags.out, "iovcheck verify", report, reports, {
+        writeSummary(flags.out, "iovcheck verify", verifyReportJson(report), reports, {
           missedExpected: "failure",
           elapsedMs: performance.now() - started,
         })
-        yield* Console.log(flags.json ? JSON.stringify(report, null, 2) : renderVerifyTable(report))
+        yield* Console.log(flags.json ? verifyReportJson(report) : renderVerifyTable(report))
         if (!flags.json && reports.some((r) => r.violations.length > 0))
           yield* Console.log(`\ncounterexamples in ${flags.out}/; * = not 1-minimal`)
         if (signal !== undefined)

@@ -17,6 +17,8 @@
  * is `"random"` (with the fast-check `seed` and `path`) or `"explore"` (a shortest counterexample
  * from breadth-first search; no seed). `status` (optional) records a corpus file's verdict: `"open"`
  * (default: the violation must still reproduce) or `"fixed"` (the trace must now run clean).
+ * `scenarioFile` (optional) names the scenario file the run read, relative to where it ran
+ * (information for the reader: replay uses the inline scenario).
  *
  * @module
  */
@@ -25,6 +27,7 @@ import { Command } from "../model/command.ts"
 import { propertyIds } from "../properties/catalogue.ts"
 import { parseJsonText, valueDecoder } from "../reports/decode-json.ts"
 import { commandIdIssue } from "./command-ids.ts"
+import { scenarioFileOf } from "../scenarios/catalogue.ts"
 import { Scenario } from "../scenarios/scenario.ts"
 
 /** The format version this iovcheck writes and reads. */
@@ -37,7 +40,10 @@ export const CounterexampleFile = Schema.Struct({
     message: `Expected formatVersion ${FORMAT_VERSION} (the only format this iovcheck reads)`,
   }),
   iovcheckVersion: Schema.String,
-  scenario: Scenario,
+  scenario: Scenario.annotate({ description: "The full scenario, inline: replay needs no catalogue" }),
+  scenarioFile: Schema.optionalKey(Schema.String).annotate({
+    description: "The scenario file the run read, relative to where it ran (information only)",
+  }),
   driver: Schema.Literals(["random", "explore"]),
   seed: Schema.optionalKey(Schema.Int),
   path: Schema.optionalKey(Schema.String),
@@ -48,17 +54,22 @@ export const CounterexampleFile = Schema.Struct({
   message: Schema.String,
   commands: Schema.Array(Command),
   status: Schema.optionalKey(Schema.Literals(["open", "fixed"])),
-}).check(
-  Schema.makeFilter((f: { readonly stepIndex: number; readonly commands: ReadonlyArray<unknown> }) =>
-    f.stepIndex < f.commands.length
-      ? true
-      : `stepIndex ${f.stepIndex} is past the last of ${f.commands.length} commands`,
-  ),
-  // Every ID a command names exists in the inline scenario's topology (`command-ids.ts`).
-  Schema.makeFilter((f: { readonly scenario: Scenario; readonly commands: ReadonlyArray<Command> }) =>
-    commandIdIssue(f.scenario.topology, f.commands),
-  ),
-)
+})
+  .check(
+    Schema.makeFilter((f: { readonly stepIndex: number; readonly commands: ReadonlyArray<unknown> }) =>
+      f.stepIndex < f.commands.length
+        ? true
+        : `stepIndex ${f.stepIndex} is past the last of ${f.commands.length} commands`,
+    ),
+    // Every ID a command names exists in the inline scenario's topology (`command-ids.ts`).
+    Schema.makeFilter((f: { readonly scenario: Scenario; readonly commands: ReadonlyArray<Command> }) =>
+      commandIdIssue(f.scenario.topology, f.commands),
+    ),
+  )
+  .annotate({
+    title: "iovcheck counterexample",
+    description: "A shrunk trace that violates a property, with its scenario inline (iovcheck replay FILE)",
+  })
 /** A decoded counterexample file. */
 export type CounterexampleFile = typeof CounterexampleFile.Type
 
@@ -93,6 +104,12 @@ export const decodeCounterexample = (
 export const encodeCounterexample = (file: CounterexampleFile): string =>
   `${JSON.stringify(Schema.encodeSync(CounterexampleFile)(file), null, 2)}\n`
 
+/** `{ scenarioFile }` when the scenario was read from a file, else nothing. */
+const withScenarioFile = (scenario: Scenario): { readonly scenarioFile?: string } => {
+  const file = scenarioFileOf(scenario)
+  return file === undefined ? {} : { scenarioFile: file }
+}
+
 /**
  * The counterexample file of a violation the random driver found (`drivers/random.ts`'s
  * `Violation`: its commands, step, message, seed and fast-check path).
@@ -113,6 +130,7 @@ export const counterexampleOf = (
   formatVersion: FORMAT_VERSION,
   iovcheckVersion,
   scenario,
+  ...withScenarioFile(scenario),
   driver: "random",
   seed: v.seed,
   path: v.path,
@@ -135,6 +153,7 @@ export const exploreCounterexampleOf = (
   formatVersion: FORMAT_VERSION,
   iovcheckVersion,
   scenario,
+  ...withScenarioFile(scenario),
   driver: "explore",
   property: v.property,
   stepIndex: v.commands.length - 1,

@@ -73,10 +73,12 @@ const pasidCommands = (state: State, out: Array<Command>): void => {
     }
     if (!vf && fn.owner !== "host") continue
     for (const pasid of state.pasids) {
-      const bound = state.iommu.pasids.some((e) => e.rid === fn.rid && e.pasid === pasid)
+      // A sub-device's PASID is its own (its assignment and release), never a binding of the function.
+      const subdevices = state.subdevices.some((d) => d.parent === fn.rid && d.pasid === pasid)
+      const bound = !subdevices && state.iommu.pasids.some((e) => e.rid === fn.rid && e.pasid === pasid)
       const tearing = procedureByPid(state.host, teardownPid(fn.rid, pasid)) !== undefined
       if (bound && !tearing) out.push({ _tag: "HostUnbindPasid", rid: fn.rid, pasid })
-      if (!bound && !pasidBusy(state, fn.rid, pasid))
+      if (!bound && !subdevices && !pasidBusy(state, fn.rid, pasid))
         for (const vm of vf ? [fn.owner] : vms) out.push({ _tag: "HostBindPasid", rid: fn.rid, pasid, vm })
       for (const iova of state.iovas) {
         if (fn.ats.enabled && bound) out.push({ _tag: "DeviceTranslationRequest", rid: fn.rid, iova, pasid })

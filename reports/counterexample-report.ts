@@ -1,8 +1,8 @@
 /**
- * A counterexample as a document a person reads: Markdown, and a self-contained HTML page (inline
- * CSS, no script, nothing fetched at view time). Both give the scenario, the violated property's
- * statement and citation, and the trace as a table of steps: actor, command, outcome, events, and
- * the state that changed (a diff, not the whole state).
+ * A counterexample as a document a person reads: the rows of its trace (shared with the HTML page,
+ * `counterexample-html.ts`) and the Markdown report: the scenario, the violated property's
+ * statement and citation, and the trace as a table of steps: actor, command, outcome, events, the
+ * state that changed (a diff, not the whole state) and where each procedure in flight stands.
  *
  * @module
  */
@@ -16,8 +16,8 @@ import { propertyById } from "../properties/catalogue.ts"
 import { positionsAfter, programsUsed } from "./procedures.ts"
 import { diffState } from "./state-diff.ts"
 
-/** One row of the trace table. */
-interface Row {
+/** One step of the trace as the reports show it. */
+export interface Row {
   readonly index: number
   readonly actor: string
   readonly command: string
@@ -28,7 +28,8 @@ interface Row {
   readonly violations: ReadonlyArray<string>
 }
 
-const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyArray<Row> => {
+/** The steps of a replayed counterexample as report rows. */
+export const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyArray<Row> => {
   const vendor = vendors[file.scenario.vendor]
   const tag = vendor.domainTag
   const space = vendor.nesting.addressSpaceName
@@ -45,7 +46,8 @@ const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyArray<Row
   }))
 }
 
-const policyLine = (file: CounterexampleFile): string =>
+/** The scenario's policy as written: `knob=value, …`, or `(defaults)`. */
+export const policyLine = (file: CounterexampleFile): string =>
   Object.entries(file.scenario.policy)
     .map(([k, v]) => `${k}=${v}`)
     .join(", ") || "(defaults)"
@@ -78,62 +80,4 @@ export const counterexampleMarkdown = (file: CounterexampleFile, result: ReplayR
     "",
   ]
   return lines.join("\n")
-}
-
-const escapeHtml = (text: string): string =>
-  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;")
-
-/** The counterexample as one self-contained HTML page. */
-export const counterexampleHtml = (file: CounterexampleFile, result: ReplayResult): string => {
-  const p = propertyById(file.property)
-  const body = rows(file, result)
-    .map(
-      (r) => `<tr class="${r.violations.length > 0 ? "violation" : r.actor}">
-<td>${r.index}</td><td>${r.actor}</td><td><code>${escapeHtml(r.command)}</code></td><td>${escapeHtml(r.outcome)}</td>
-<td>${[...r.events.map(escapeHtml), ...r.violations.map((v) => `<strong>VIOLATION</strong> ${escapeHtml(v)}`)].join("<br>")}</td>
-<td>${r.changed.map((c) => `<code>${escapeHtml(c)}</code>`).join("<br>")}</td>
-<td>${r.inFlight.map(escapeHtml).join("<br>")}</td></tr>`,
-    )
-    .join("\n")
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>${escapeHtml(`${file.property} in ${file.scenario.id}`)}</title>
-<style>
-body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;width:100%}
-td,th{border:1px solid #ccc;padding:4px 6px;vertical-align:top;text-align:left}
-th{background:#eee}
-tr.host td:nth-child(2){color:#0550ae}
-tr.guest td:nth-child(2){color:#1a7f37}
-tr.device td:nth-child(2){color:#8250df}
-tr.violation{background:#ffebe9}
-code{font-size:12px}
-dl{display:grid;grid-template-columns:max-content auto;gap:2px 12px}
-dt{font-weight:600}
-</style></head>
-<body>
-<h1>${escapeHtml(file.property)} in ${escapeHtml(file.scenario.id)}</h1>
-<dl>
-<dt>Scenario</dt><dd>${escapeHtml(file.scenario.title)}</dd>
-<dt>Vendor</dt><dd>${escapeHtml(vendors[file.scenario.vendor].name)}</dd>
-<dt>Policy</dt><dd>${escapeHtml(policyLine(file))}</dd>
-<dt>Source</dt><dd>${escapeHtml(file.scenario.source)}</dd>
-<dt>Property</dt><dd>${escapeHtml(p?.statement ?? "a defect of the model")}</dd>
-<dt>Citation</dt><dd>${escapeHtml(p?.citation ?? "-")}</dd>
-<dt>Violation</dt><dd>step ${file.stepIndex}: ${escapeHtml(file.message)}</dd>
-<dt>Replay</dt><dd>${escapeHtml(result.verdict)}</dd>
-${programsUsed(file.scenario, result.steps)
-  .map(
-    (p) =>
-      `<dt>Program ${escapeHtml(p.name)}</dt><dd>${escapeHtml(p.program)} (${p.given ? "the scenario's" : "preset"})</dd>`,
-  )
-  .join("\n")}
-</dl>
-<table>
-<thead><tr><th>#</th><th>actor</th><th>command</th><th>outcome</th><th>events</th><th>state changed</th><th>in flight</th></tr></thead>
-<tbody>
-${body}
-</tbody></table>
-</body></html>
-`
 }

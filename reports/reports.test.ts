@@ -45,7 +45,8 @@ describe("expectations", () => {
 
 describe("counterexample and run reports", () => {
   it("render the trace as a table and as self-contained HTML", async () => {
-    const { counterexampleHtml, counterexampleMarkdown } = await import("./counterexample-report.ts")
+    const { counterexampleMarkdown } = await import("./counterexample-report.ts")
+    const { counterexampleHtml } = await import("./counterexample-html.ts")
     const { replay } = await import("../drivers/replay.ts")
     const s = scenario("sriov-ats-no-atc-invalidation")
     const file = {
@@ -71,8 +72,8 @@ describe("counterexample and run reports", () => {
     expect(markdown).toContain("| # | actor | command | outcome | events | state changed |")
     expect(markdown).toContain("**VIOLATION** atc-coherence")
     const html = counterexampleHtml(file, result)
-    expect(html).toContain("<table>")
-    expect(html).not.toMatch(/(src|href)=/)
+    expect(html).toContain('<section id="sequence">')
+    expect(html).not.toMatch(/src=|href="(?!#)/)
     expect(html).toContain("Outside an invalidation still in flight")
   })
 })

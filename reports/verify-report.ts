@@ -1,6 +1,8 @@
 /**
  * The report of `iovcheck verify`: the `--json` document (a public interface CI pipelines parse:
- * add fields, never rename) and the verdict table.
+ * add fields, never rename) as an Effect Schema, from which its TypeScript types derive, and the
+ * verdict table. The CLI prints the document encoded by {@link VerifyReport}; the library's
+ * `verify` returns the same type.
  *
  * JSON shape:
  * ```json
@@ -15,40 +17,65 @@
  *
  * @module
  */
-import { type Expectation, formatExpectation } from "../scenarios/scenario.ts"
+import { Schema } from "effect"
+import { Expectation, formatExpectation } from "../scenarios/scenario.ts"
 import { renderTable } from "./table.ts"
 
+const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
+const Milliseconds = Schema.Number.check(Schema.isGreaterThanOrEqualTo(0))
+
 /** One violation as the report gives it. */
-export interface ViolationReport {
-  readonly property: string
-  readonly firstFoundMs: number
-  readonly shrunkLength: number
-  readonly oneMinimal: boolean
-  readonly stepIndex: number
-  readonly message: string
-  readonly file: string
-}
+export const ViolationReport = Schema.Struct({
+  property: Schema.String.annotate({ description: "The violated property's id (or model-defect)" }),
+  firstFoundMs: Milliseconds.annotate({
+    description: "Milliseconds of searching to the first violating trace, before shrinking (0.1 ms resolution)",
+  }),
+  shrunkLength: Count.annotate({ description: "Commands in the shrunk trace" }),
+  oneMinimal: Schema.Boolean.annotate({
+    description: "Whether removing any one command of the shrunk trace loses the violation",
+  }),
+  stepIndex: Count.annotate({ description: "0-based index of the violating command in the shrunk trace" }),
+  message: Schema.String.annotate({ description: "What the property saw, with the values involved" }),
+  file: Schema.String.annotate({
+    description: "Path of the counterexample file written (OUT/<scenario>/<property>.json)",
+  }),
+}).annotate({ identifier: "ViolationReport" })
+/** One violation as the report gives it. */
+export type ViolationReport = typeof ViolationReport.Type
 
 /** One scenario's verdict. */
-export interface ScenarioReport {
-  readonly id: string
-  readonly expected: Expectation | null
-  readonly verdict: "safe" | "unsafe"
-  readonly asExpected: boolean
-  readonly runs: number
-  readonly commands: number
-  readonly elapsedMs: number
-  readonly violations: ReadonlyArray<ViolationReport>
-}
+export const ScenarioReport = Schema.Struct({
+  id: Schema.String.annotate({ description: "The scenario's id" }),
+  expected: Schema.NullOr(Expectation).annotate({ description: "The scenario's expectation; null when it has none" }),
+  verdict: Schema.Literals(["safe", "unsafe"]).annotate({
+    description: "unsafe: a property was violated; safe: the search found no violation",
+  }),
+  asExpected: Schema.Boolean.annotate({
+    description: "Whether the violated properties are exactly the expected ones (none for safe or no expectation)",
+  }),
+  runs: Count.annotate({ description: "Traces run, all passes, shrinking included" }),
+  commands: Count.annotate({ description: "Commands executed, all traces" }),
+  elapsedMs: Milliseconds.annotate({ description: "Wall time of the scenario's search, in whole milliseconds" }),
+  violations: Schema.Array(ViolationReport),
+}).annotate({ identifier: "ScenarioReport" })
+/** One scenario's verdict. */
+export type ScenarioReport = typeof ScenarioReport.Type
 
 /** The whole `verify --json` document. */
-export interface VerifyReport {
-  readonly iovcheck: string
-  readonly seed: number
-  /** True when SIGINT/SIGTERM stopped the run: `scenarios` holds the completed ones only. */
-  readonly interrupted: boolean
-  readonly scenarios: ReadonlyArray<ScenarioReport>
-}
+export const VerifyReport = Schema.Struct({
+  iovcheck: Schema.String.annotate({ description: "The version of iovcheck that ran" }),
+  seed: Schema.Int.annotate({ description: "The fast-check seed of every search" }),
+  interrupted: Schema.Boolean.annotate({
+    description: "True when SIGINT/SIGTERM stopped the run: scenarios holds the completed ones only",
+  }),
+  scenarios: Schema.Array(ScenarioReport),
+}).annotate({ identifier: "VerifyReport", title: "iovcheck verify --json" })
+/** The whole `verify --json` document. */
+export type VerifyReport = typeof VerifyReport.Type
+
+/** The document as JSON text (two-space indented), encoded by its Schema: what `verify --json` prints. */
+export const verifyReportJson = (report: VerifyReport): string =>
+  JSON.stringify(Schema.encodeSync(VerifyReport)(report), null, 2)
 
 /**
  * Whether the violated properties match the expectation: `"safe"` or none means no violation;

@@ -64,30 +64,65 @@ export const Proof = Exploration
 /** An unsafe scenario's shortest counterexample length (in commands) per expected property. */
 export const Shortest = Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))
 
-/** Schema of a scenario file. */
-export const Scenario = Schema.Struct({
+const scenarioFields = {
   id: Schema.String.check(
     Schema.isPattern(/^[a-z0-9][a-z0-9-]*$/, { message: "Expected an id like sriov-ats-strict" }),
-  ),
-  title: Schema.String,
-  source: Schema.String,
-  vendor: VendorId,
-  topology: Topology,
-  policy: PolicySchema,
-  procedures: Schema.optionalKey(ProceduresSchema),
-  expected: Schema.optionalKey(Expectation),
-  exploration: Schema.optionalKey(Exploration),
-  proof: Schema.optionalKey(Proof),
-  shortest: Schema.optionalKey(Shortest),
+  ).annotate({ description: "The scenario's id: lower-case letters, digits and dashes" }),
+  title: Schema.String.annotate({ description: "One line: the design and what it does" }),
+  source: Schema.String.annotate({ description: "Where the design comes from: a seed thread, a spec section" }),
+  vendor: VendorId.annotate({ description: "The IOMMU architecture: vtd (Intel VT-d), amd-vi or smmuv3 (Arm)" }),
+  topology: Topology.annotate({ description: "VMs, PCIe functions, sub-devices, pages and IOVAs (model/topology.ts)" }),
+  policy: PolicySchema.annotate({
+    description: "The design knobs (model/policy.ts); an absent knob takes the default the specs prescribe",
+  }),
+  procedures: Schema.optionalKey(ProceduresSchema).annotate({
+    description: "Programs of named atomic operations for the multi-step procedures (model/programs.ts)",
+  }),
+  expected: Schema.optionalKey(Expectation).annotate({
+    description: 'What the scenario must do: "safe", or { "violates": [...] } (exactly those properties)',
+  }),
+  exploration: Schema.optionalKey(Exploration).annotate({
+    description: "A pinned exhaustive exploration: the distinct-state count at a depth",
+  }),
+  proof: Schema.optionalKey(Proof).annotate({
+    description: "A pinned bounded proof (npm run prove): the distinct-state count at a depth, with no violation",
+  }),
+  shortest: Schema.optionalKey(Shortest).annotate({
+    description: "An unsafe scenario's shortest counterexample length (commands) per expected property",
+  }),
   notes: Schema.optionalKey(Schema.String),
-}).check(
-  Schema.makeFilter((s: { readonly policy: PolicyInput; readonly procedures?: ProceduresInput }) => {
+}
+
+/** The cross-field rule of a scenario: its `procedures` agree with its policy knobs. */
+const proceduresAgree = Schema.makeFilter(
+  (s: { readonly policy: PolicyInput; readonly procedures?: ProceduresInput }) => {
     const error = proceduresError(s.policy, s.procedures)
     return error === undefined ? true : { path: ["procedures"], issue: error }
-  }),
+  },
 )
+
+/** Schema of a scenario (as counterexample files carry it inline). */
+export const Scenario = Schema.Struct(scenarioFields).check(proceduresAgree)
 /** A decoded scenario. */
 export type Scenario = typeof Scenario.Type
+
+/**
+ * Schema of a scenario file: a scenario that may name its JSON Schema in `"$schema"` (for editors;
+ * iovcheck ignores its value). Its JSON Schema is `iovcheck schema scenario`.
+ */
+export const ScenarioFile = Schema.Struct({
+  $schema: Schema.optionalKey(Schema.String).annotate({
+    description: "The JSON Schema of this file, for editors (iovcheck schema scenario); ignored by iovcheck",
+  }),
+  ...scenarioFields,
+})
+  .check(proceduresAgree)
+  .annotate({
+    title: "iovcheck scenario",
+    description: "A design to verify: topology, vendor, policy knobs, procedure programs and its expectation",
+  })
+/** A decoded scenario file (a scenario and, maybe, its `$schema`). */
+export type ScenarioFile = typeof ScenarioFile.Type
 
 /** `"safe"`, `"violates a, b"` or `"-"` (no expectation). */
 export const formatExpectation = (e: Expectation | undefined): string =>

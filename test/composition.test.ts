@@ -147,3 +147,46 @@ describe("issue 13 findings run clean under the default policy", () => {
     expect(r.final.functions.find((f) => f.rid === vf1)?.tdi?.state).toBe("ERROR")
   })
 })
+
+describe("findings of the pairwise sweep run clean under the default policy", () => {
+  it("an unmap during a PASID teardown still invalidates the PASID's ATC entries (the cache tag outlives the entry)", () => {
+    const s = variant("sriov-ats-strict", (f) => (f.kind === "pf" ? { ...f, pasidPri: true } : f), { pasids: [1] })
+    const pid = "unmap:vm1:0x1000"
+    const r = runCommands(s, [
+      assign("vm1"),
+      { _tag: "GuestWriteVfCap", vm: "vm1", rid: vf1, field: "pasidEnable", value: true },
+      ...advance(`pasidcfg:${vf1}`, 4),
+      { _tag: "HostBindPasid", rid: vf1, pasid: 1, vm: "vm1" },
+      { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
+      { _tag: "DeviceTranslationRequest", rid: vf1, iova: 0x1000, pasid: 1 },
+      { _tag: "HostUnmapIova", vm: "vm1", iova: 0x1000 },
+      { _tag: "HostUnbindPasid", rid: vf1, pasid: 1 },
+      ...advance(pid, 2),
+      { _tag: "DeviceCompleteAtsInvalidation", rid: vf1 },
+      { _tag: "DeviceCompleteAtsInvalidation", rid: vf1 },
+      ...advance(pid, 2),
+      { _tag: "DeviceTranslatedRead", rid: vf1, iova: 0x1000, pasid: 1 },
+    ])
+    expect(r.findings).toEqual([])
+    expect(r.steps[10]?.events).toContainEqual({ _tag: "PasidEntryCleared", rid: vf1, pasid: 1 })
+    expect(r.steps.slice(11).flatMap((x) => x.events)).toContainEqual(
+      expect.objectContaining({ _tag: "AtsInvalidationSent", rid: vf1, pasid: 1, iova: 0x1000 }),
+    )
+    expect(r.final.functions.find((f) => f.rid === vf1)?.ats.atc).toEqual([])
+  })
+
+  it("the host cannot unbind a sub-device's PASID as if it were a binding of its parent", () => {
+    const s = scenario("siov-ats-pasid-invalidation")
+    const adi = s.topology.subdevices?.[0]
+    expect(adi).toBeDefined()
+    if (adi === undefined) return
+    const r = runCommands({ ...s, topology: { ...s.topology, pasids: [adi.pasid] } }, [
+      { _tag: "HostAssignSubdevice", sub: adi.id, vm: "vm1" },
+      { _tag: "HostUnbindPasid", rid: adi.parent, pasid: adi.pasid },
+    ])
+    expect(r.steps[1]?.outcome).toEqual({
+      _tag: "Rejected",
+      reason: `PASID ${adi.pasid} of ${adi.parent} is ${adi.id}'s`,
+    })
+  })
+})

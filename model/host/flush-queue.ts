@@ -156,7 +156,10 @@ export const advanceFlushQueue = (ctx: StepContext, state: State, p: FlushQueueP
       const targets = vms.flatMap((vm) => {
         const did = domainOfVm(state.iommu, vm)?.did
         return [
-          ...(did === undefined ? [] : domainUsers(state.iommu, did)).map((u) => ({ rid: u.rid, pasid: u.pasid })),
+          ...(did === undefined ? [] : domainUsers(state.iommu, did, state.host.procedures)).map((u) => ({
+            rid: u.rid,
+            pasid: u.pasid,
+          })),
           ...(state.nesting?.attachments ?? [])
             .filter((a) => a.vm === vm)
             .map((a) => ({ rid: a.rid, pasid: a.pasid === 0 ? undefined : a.pasid })),

@@ -124,11 +124,15 @@ export const pasidBusy = (state: State, rid: Rid, pasid: number): boolean => {
 
 /**
  * `HostUnbindPasid { rid, pasid }`: starts the teardown and runs its first operation. Rejected when
- * the PASID is not bound or a teardown of it is in flight.
+ * the PASID is not bound, is a sub-device's (its entry goes with the sub-device's release), or a
+ * teardown of it is in flight. Until the teardown ends, (`rid`, `pasid`) stays a user of the domain
+ * the entry named (`iommu/scope.ts`).
  */
 export const startTeardown = (ctx: StepContext, state: State, rid: Rid, pasid: number): StepResult => {
   const entry = pasidEntry(state.iommu.pasids, rid, pasid)
   if (entry === undefined) return unchanged(state, rejected(`PASID ${pasid} of ${rid} is not bound`))
+  const sub = state.subdevices.find((d) => d.parent === rid && d.pasid === pasid)
+  if (sub !== undefined) return unchanged(state, rejected(`PASID ${pasid} of ${rid} is ${sub.id}'s`))
   const pid = teardownPid(rid, pasid)
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
   const p: PasidTeardown = { _tag: "PasidTeardown", pid, rid, pasid, pc: 0, freed: false, oldDid: entry.did }

@@ -317,7 +317,7 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
     case "invalidate-atc": {
       const iova = next.range === "all" ? undefined : p.iova
       const pages = next.range === "range" ? p.granules.length : 1
-      const all = did === undefined ? [] : domainUsers(state.iommu, did)
+      const all = did === undefined ? [] : domainUsers(state.iommu, did, state.host.procedures)
       const users = next.targets === "domain-users" ? all : all.filter((u) => u.pasid === undefined)
       const flat = users.map((u) => ({ rid: u.rid, pasid: u.pasid, iova, pages }))
       const nested = (state.nesting?.attachments ?? [])

@@ -13,11 +13,26 @@
  * (device, PASID) attached to a domain and flushes the Device-TLB of each, with
  * `qi_flush_dev_iotlb_pasid` for a PASID).
  *
+ * A (RID, PASID) whose teardown is in flight stays a user of the domain its entry named until the
+ * teardown ends, whatever the teardown program has done to the entry: Linux removes the cache tag
+ * only after the teardown's own flushes (`intel_iommu_remove_dev_pasid`: `intel_pasid_tear_down_entry`
+ * then `domain_remove_dev_pasid`; SMMUv3 `arm_smmu_remove_dev_pasid`: the CD cleared, then the
+ * master leaves the domain's device list), so an unmap that runs meanwhile still invalidates the
+ * PASID's ATC entries.
+ *
  * @module
  */
 import type { Rid } from "../ids.ts"
 import type { ContextTable, Did } from "./context.ts"
 import type { PasidTable } from "./pasid-table.ts"
+
+/** A PASID detaching from a domain: a teardown in flight of (`rid`, `pasid`), whose entry named `oldDid`. */
+export interface DetachingPasid {
+  readonly _tag: string
+  readonly rid?: Rid
+  readonly pasid?: number
+  readonly oldDid?: Did
+}
 
 /** A requester a domain translates for: a RID, with the PASID its requests carry (none: `undefined`). */
 export interface DomainUser {
@@ -25,16 +40,32 @@ export interface DomainUser {
   readonly pasid: number | undefined
 }
 
-/** Every requester `did` translates for, context entries first, each in RID (then PASID) order. */
+/**
+ * Every requester `did` translates for, context entries first, each in RID (then PASID) order, then
+ * the PASIDs of `procedures` (the host's procedures in flight) whose teardown is detaching them
+ * from `did` (`PasidTeardown` with its `oldDid`), each once.
+ */
 export const domainUsers = (
   iommu: { readonly context: ContextTable; readonly pasids: PasidTable },
   did: Did,
-): ReadonlyArray<DomainUser> => [
-  ...iommu.context
-    .filter((e) => e.kind === "translated" && e.did === did)
-    .map((e) => ({ rid: e.rid, pasid: undefined })),
-  ...iommu.pasids.filter((e) => e.did === did).map((e) => ({ rid: e.rid, pasid: e.pasid })),
-]
+  procedures: ReadonlyArray<DetachingPasid> = [],
+): ReadonlyArray<DomainUser> => {
+  const attached = [
+    ...iommu.context
+      .filter((e) => e.kind === "translated" && e.did === did)
+      .map((e) => ({ rid: e.rid, pasid: undefined as number | undefined })),
+    ...iommu.pasids.filter((e) => e.did === did).map((e) => ({ rid: e.rid, pasid: e.pasid as number | undefined })),
+  ]
+  const detaching = procedures.flatMap((p) =>
+    p._tag === "PasidTeardown" &&
+    p.oldDid === did &&
+    p.rid !== undefined &&
+    !attached.some((u) => u.rid === p.rid && u.pasid === p.pasid)
+      ? [{ rid: p.rid, pasid: p.pasid }]
+      : [],
+  )
+  return [...attached, ...detaching]
+}
 
 /**
  * The domain whose translations a request of `rid` with `pasid` goes through on the flat path: the
