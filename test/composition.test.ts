@@ -148,7 +148,7 @@ describe("issue 13 findings run clean under the default policy", () => {
   })
 })
 
-describe("findings of the pairwise sweep run clean under the default policy", () => {
+describe("findings of the pairwise sweep and the catalogue's random search run clean", () => {
   it("an unmap during a PASID teardown still invalidates the PASID's ATC entries (the cache tag outlives the entry)", () => {
     const s = variant("sriov-ats-strict", (f) => (f.kind === "pf" ? { ...f, pasidPri: true } : f), { pasids: [1] })
     const pid = "unmap:vm1:0x1000"
@@ -188,5 +188,23 @@ describe("findings of the pairwise sweep run clean under the default policy", ()
       _tag: "Rejected",
       reason: `PASID ${adi.pasid} of ${adi.parent} is ${adi.id}'s`,
     })
+  })
+
+  it("assigning a function the host's identity domain held flushes the cached pass-through entry", () => {
+    const s = scenario("lifecycle-release-host-identity")
+    const r = runCommands(s, [
+      assign("vm1"),
+      { _tag: "DevicePostWrite", rid: vf1, iova: 0x1000 },
+      { _tag: "HostReleaseFunction", rid: vf1 },
+      ...advance(`release:${vf1}`, 8),
+      { _tag: "DeviceWriteArrives", rid: vf1 },
+      assign("vm1"),
+    ])
+    expect(r.steps.at(-2)?.events.some((e) => e._tag === "DmaCompleted")).toBe(true)
+    expect(r.findings.map((f) => f.property)).toEqual(["dma-isolation"])
+    expect(r.steps.at(-1)?.events).toContainEqual(
+      expect.objectContaining({ _tag: "EntryCacheInvalidated", rid: vf1, dropped: 1 }),
+    )
+    expect(r.final.iommu.cache.context).toEqual([])
   })
 })

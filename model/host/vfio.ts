@@ -13,6 +13,7 @@ import type { Event } from "../event.ts"
 import { formatIova, type HpaPage, type Iova, PAGE_SIZE, type Rid, type VmId } from "../ids.ts"
 import { contextEntry, setContext } from "../iommu/context.ts"
 import { domainTag } from "../iommu/domain-tag.ts"
+import { invalidateContextCache } from "../iommu/entry-cache.ts"
 import { ALLOW_ALL, setPasidEntry } from "../iommu/pasid-table.ts"
 import { setPte, walk } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
@@ -27,6 +28,7 @@ import { requesterOf } from "../pcie/requester.ts"
 import { putSubdevice, subdeviceById } from "../pcie/subdevice.ts"
 import { allocateVrid } from "../nesting/viommu.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
+import { cacheInvalidatedEvent } from "./entry-invalidation.ts"
 import { iovaBusy } from "./unmap.ts"
 
 /** `HostAllocatePage { page, vm }`: a free page becomes the VM's. Rejected unless the page is free. */
@@ -111,7 +113,9 @@ export const assignRefusal = (
  * its ATC). The IOMMU driver enables ATS when the function has it, unless the host marks it
  * untrusted and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the
  * function's ATS Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"`
- * its unity maps enter the VM's domain. The caller has checked that the function is host-owned
+ * its unity maps enter the VM's domain. A present entry it replaces (the host's identity domain of a
+ * function released to it) has its cached copy invalidated first, as Linux's detach from the old
+ * domain does. The caller has checked that the function is host-owned
  * and assignable, the VM exists and {@link assignRefusal}.
  */
 const attachOne = (
@@ -128,18 +132,31 @@ const attachOne = (
   const unity = installUnityMaps(ctx.policy, tagged?.iommu ?? state.iommu, fn, vm)
   const iommu = unity.iommu
   const ats = atsAllowed(ctx, fn)
-  const context = functionRids(fn).reduce(
+  // The RIDs whose entry the assignment writes, and the present entries it replaces (the host's
+  // identity domain of a function released to it): leaving that domain flushes the entry's cached
+  // copy first (Linux detaches from the old domain before attaching, `domain_context_clear_one`
+  // and its device-selective context-cache invalidation).
+  const written = functionRids(fn).filter((r) => r === rid || contextEntry(iommu.context, r) === undefined)
+  const replaced = written.flatMap((r) => {
+    const old = contextEntry(iommu.context, r)
+    return old === undefined ? [] : [old]
+  })
+  const context = written.reduce(
     (table, r) =>
-      r !== rid && contextEntry(table, r) !== undefined
-        ? table
-        : setContext(
-            table,
-            tagged === undefined
-              ? { rid: r, kind: "pass-through" }
-              : { rid: r, kind: "translated", did: tagged.did, ats },
-          ),
+      setContext(
+        table,
+        tagged === undefined ? { rid: r, kind: "pass-through" } : { rid: r, kind: "translated", did: tagged.did, ats },
+      ),
     iommu.context,
   )
+  let cache = iommu.cache
+  const flushed: Array<Event> = []
+  for (const old of replaced) {
+    const tag = { did: old.kind === "translated" ? old.did : undefined }
+    const r = invalidateContextCache(cache, old.rid, tag)
+    cache = r.cache
+    flushed.push(cacheInvalidatedEvent(ctx, "invalidate-context-cache", old.rid, undefined, tag, r.dropped))
+  }
   const pfCaps = governingCaps(state, rid)
   const emulated =
     ctx.policy.vfPasidCap === "emulated-unenforced" || ctx.policy.vfPasidCap === "emulated-iommu-enforced"
@@ -157,13 +174,14 @@ const attachOne = (
     state: {
       ...state,
       functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(ats) })),
-      iommu: { ...iommu, context },
+      iommu: { ...iommu, context, cache },
       host,
       ...(virtual === undefined ? {} : { nesting: virtual.nesting }),
     },
     events: [
       ...(tagged?.events ?? []),
       ...unity.events,
+      ...flushed,
       { _tag: "FunctionAssigned", rid, vm, did: tagged?.did ?? 0 },
       ...(virtual === undefined ? [] : [{ _tag: "VridAssigned" as const, vm, vrid: virtual.vrid, rid }]),
     ],
