@@ -92,13 +92,23 @@ export const iovcheckModel = (
   }
 }
 
-/** The scenario's model checking every property of the catalogue (what `explore` explores). */
-export const scenarioModel = (scenario: Scenario): ExplorableModel<State, Command> =>
-  iovcheckModel(scenario, catalogueProperties)
+/**
+ * The scenario's model checking every property of the catalogue (what `explore` explores), or only
+ * those of `propertyIds` (a search for the shortest counterexample of each, which stops once all
+ * are found).
+ */
+export const scenarioModel = (
+  scenario: Scenario,
+  propertyIds?: ReadonlyArray<string>,
+): ExplorableModel<State, Command> =>
+  iovcheckModel(
+    scenario,
+    propertyIds === undefined ? catalogueProperties : catalogueProperties.filter((p) => propertyIds.includes(p.id)),
+  )
 
-/** How a thread of the parallel explorer builds {@link scenarioModel} of `scenario`. */
-export const scenarioModelSpec = (scenario: Scenario): ModelSpec => ({
+/** How a thread of the parallel explorer builds {@link scenarioModel} of `scenario` (and `propertyIds`). */
+export const scenarioModelSpec = (scenario: Scenario, propertyIds?: ReadonlyArray<string>): ModelSpec => ({
   module: import.meta.url,
   export: "scenarioModel",
-  args: [scenario],
+  args: propertyIds === undefined ? [scenario] : [scenario, propertyIds],
 })
