@@ -32,6 +32,8 @@ export interface VendorSemantics {
   readonly domainTag: string
   /** Name of the page-selective IOTLB invalidation command. */
   readonly iotlbInvalidation: string
+  /** Name of the domain-selective one (every IOVA of a domain tag). */
+  readonly iotlbDomainInvalidation: string
   /** Name of the command that makes the IOMMU send an ATS Invalidate Request. */
   readonly atcInvalidation: string
   /** Names of the structure caches of per-RID and per-(RID, PASID) entries, and of their invalidations. */
@@ -50,6 +52,7 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     name: "Intel VT-d",
     domainTag: "DID",
     iotlbInvalidation: "IOTLB invalidate (page-selective)",
+    iotlbDomainInvalidation: "IOTLB invalidate (domain-selective)",
     atcInvalidation: "Device-TLB invalidate",
     contextCacheName: "context-cache",
     pasidCacheName: "PASID-cache",
@@ -62,6 +65,8 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     name: "AMD-Vi",
     domainTag: "DomainID",
     iotlbInvalidation: "INVALIDATE_IOMMU_PAGES",
+    // AMD IOMMU spec §2.4.3: S=1 with address 7FFF_FFFF_FFFF_F000h invalidates every page of the DomainID.
+    iotlbDomainInvalidation: "INVALIDATE_IOMMU_PAGES (S=1, all pages)",
     atcInvalidation: "INVALIDATE_IOTLB_PAGES",
     contextCacheName: "DTE cache",
     pasidCacheName: "DTE cache (GCR3 level)",
@@ -74,6 +79,7 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
     name: "Arm SMMUv3",
     domainTag: "VMID",
     iotlbInvalidation: "CMD_TLBI_S2_IPA",
+    iotlbDomainInvalidation: "CMD_TLBI_S12_VMALL",
     atcInvalidation: "CMD_ATC_INV",
     contextCacheName: "STE cache",
     pasidCacheName: "CD cache",
@@ -85,3 +91,7 @@ export const vendors: Readonly<Record<VendorId, VendorSemantics>> = {
 
 /** The Vendor service `step` reads architecture semantics from. */
 export class Vendor extends Context.Service<Vendor, VendorSemantics>()("iovcheck/model/Vendor") {}
+
+/** The vendor's IOTLB invalidation command for one IOVA, or (`undefined`) for a whole domain tag. */
+export const iotlbCommand = (vendor: VendorSemantics, iova: number | undefined): string =>
+  iova === undefined ? vendor.iotlbDomainInvalidation : vendor.iotlbInvalidation

@@ -1,8 +1,9 @@
 /**
  * The part of the state a step changed, as lines `path: old → new` (STYLE.md: replay prints "the
- * state that changed at each step", a diff, not the whole state). Collections keyed by (RID,
- * PASID), RID, pid, VM (and table), (DID, IOVA), DID or handle are compared element by element under
- * the first of those keys unique on both sides; IOVAs print in hex.
+ * state that changed at each step", a diff, not the whole state). Collections keyed by pid (a
+ * procedure keeps one name), (RID, PASID), RID, VM (and table), (DID, IOVA), DID or handle are
+ * compared element by element under the first of those keys unique on both sides; IOVAs print in
+ * hex.
  *
  * @module
  */
@@ -11,9 +12,9 @@ import type { State } from "../model/state.ts"
 
 /** Candidate keys of a collection, most specific first; the first one unique on both sides is used. */
 const KEYS: ReadonlyArray<ReadonlyArray<string>> = [
+  ["pid"],
   ["rid", "pasid"],
   ["rid"],
-  ["pid"],
   ["vm", "table"],
   ["vm"],
   ["did", "iova"],

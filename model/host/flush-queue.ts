@@ -130,7 +130,7 @@ export const advanceFlushQueue = (ctx: StepContext, state: State, p: FlushQueueP
           iotlb = r.iotlb
           events.push({
             _tag: "IotlbInvalidated",
-            command: ctx.vendor.iotlbInvalidation,
+            command: ctx.vendor.iotlbDomainInvalidation,
             did,
             iova: undefined,
             dropped: r.dropped.length,
@@ -142,7 +142,7 @@ export const advanceFlushQueue = (ctx: StepContext, state: State, p: FlushQueueP
             nesting = r.nesting
             events.push({
               _tag: "NestedIotlbInvalidated",
-              command: ctx.vendor.iotlbInvalidation,
+              command: ctx.vendor.iotlbDomainInvalidation,
               by: "host",
               ...tag,
               iova: undefined,

@@ -467,7 +467,7 @@ export const advanceRelease = (ctx: StepContext, state: State, p: ReleaseProcedu
         detached.state.iommu,
         p.from,
         next.freeTag === "after-flush",
-        ctx.vendor.iotlbInvalidation,
+        ctx.vendor.iotlbDomainInvalidation,
       )
       return done(
         { state: { ...detached.state, iommu: freed.iommu }, events: [...detached.events, ...freed.events] },

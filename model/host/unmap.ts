@@ -65,6 +65,7 @@ import { clearPte, mappingAt, type Pte } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { iotlbInvalidate } from "../iommu/iotlb.ts"
 import { domainUsers } from "../iommu/scope.ts"
+import { iotlbCommand } from "../vendor.ts"
 import { setPageOwner } from "../memory/pages.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -239,7 +240,7 @@ const flushNestedTags = (
     nesting = r.nesting
     events.push({
       _tag: "NestedIotlbInvalidated",
-      command: ctx.vendor.iotlbInvalidation,
+      command: ctx.vendor.iotlbDomainInvalidation,
       by: "host",
       ...tag,
       iova: undefined,
@@ -303,7 +304,7 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
             : [
                 {
                   _tag: "IotlbInvalidated" as const,
-                  command: ctx.vendor.iotlbInvalidation,
+                  command: iotlbCommand(ctx.vendor, next.scope === "domain" ? undefined : p.iova),
                   did,
                   iova: next.scope === "domain" ? undefined : p.iova,
                   ...(next.scope === "range" && p.granules.length > 1 ? { pages: p.granules.length } : {}),
