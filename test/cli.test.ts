@@ -161,11 +161,11 @@ describe("iovcheck explore", () => {
     const r = run(
       "explore",
       "--scenario",
-      "sriov-ats-no-atc-invalidation",
+      "flush-range-first-page",
       "--scenario",
-      "sriov-ats-strict",
+      "flush-range-whole-mapping",
       "--depth",
-      "7",
+      "9",
       "--json",
       "--out",
       out,
@@ -186,8 +186,8 @@ describe("iovcheck explore", () => {
     const [unsafe, safe] = doc.scenarios
     expect(unsafe?.verdict).toBe("unsafe")
     expect(unsafe?.violations.map((v) => [v.property, v.length])).toEqual([
-      ["atc-coherence", 6],
-      ["dma-isolation", 7],
+      ["iotlb-coherence", 8],
+      ["dma-isolation", 9],
     ])
     for (const v of unsafe?.violations ?? []) {
       const replayed = await runInProcess("replay", v.file, "--json")
@@ -195,9 +195,9 @@ describe("iovcheck explore", () => {
       expect((JSON.parse(replayed.stdout) as { verdict: string }).verdict).toBe("reproduced")
     }
     expect(safe?.verdict).toBe("no-violation")
-    expect(safe?.depthCompleted).toBe(7)
+    expect(safe?.depthCompleted).toBe(9)
     expect(safe?.statement).toBe(
-      `no violation up to depth 7 (${safe?.distinctStates.toLocaleString("en-US")} distinct states)`,
+      `no violation up to depth 9 (${safe?.distinctStates.toLocaleString("en-US")} distinct states)`,
     )
     expect(safe?.transitions).toBeGreaterThan(safe?.distinctStates ?? 0)
   })

@@ -17,7 +17,7 @@ const safe = catalogue().filter((s) => s.expected === "safe" || s.expected === u
 
 describe.each(safe.map((s) => [s.id, s] as const))("safe scenario %s", (_id, s) => {
   it("stays free of violations over random runs", () => {
-    const result = search(s, { runs: 300, seed: 20261121, maxSteps: 100, properties, now })
+    const result = search(s, { runs: 200, seed: 20261121, maxSteps: 100, properties, now })
     expect(result.violations.map((v) => `${v.property}: ${v.message}`)).toEqual([])
   })
 
