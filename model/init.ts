@@ -50,9 +50,15 @@ export const initialState = (topology: Topology): State => ({
     ims: Array.from({ length: d.ims ?? (d.kind === "adi" ? 1 : 0) }, () => null),
   })),
   iommu: {
-    context: topology.functions
-      .filter((f) => f.hostContext === "pass-through")
-      .map((f) => ({ rid: f.rid, kind: "pass-through" as const }))
+    // The host's identity domain maps every DMA alias of the device, as Linux's attach does.
+    context: [
+      ...new Set(
+        topology.functions
+          .filter((f) => f.hostContext === "pass-through")
+          .flatMap((f) => (f.requesterId === undefined ? [f.rid] : [f.rid, f.requesterId])),
+      ),
+    ]
+      .map((rid) => ({ rid, kind: "pass-through" as const }))
       .sort(byKey((e) => e.rid)),
     pasids: [],
     cache: EMPTY_ENTRY_CACHE,

@@ -93,23 +93,34 @@ describe("DMA aliases and IOMMU groups", () => {
     expect(r.findings).toEqual([])
   })
 
-  it("per-function: the alias entry keeps the first VM's domain, so the second VM's device writes the first VM's page", () => {
+  it("per-function: the alias entry takes the domain attached last, so the first VM's device writes the second VM's page", () => {
     const p = withPolicy(s, { iommuGroups: "per-function" })
     const r = runCommands(p, [
       { _tag: "HostAssignFunction", rid: a, vm: "vm1" },
-      { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 },
       { _tag: "HostAssignFunction", rid: b, vm: "vm2" },
-      { _tag: "DeviceDmaWrite", rid: b, iova: 0x1000 },
+      { _tag: "HostMapIova", vm: "vm2", iova: 0x1000, page: 1 },
+      { _tag: "DeviceDmaWrite", rid: a, iova: 0x1000 },
     ])
     expect(r.final.iommu.context.find((e) => e.rid === "03:00.0")).toEqual({
       rid: "03:00.0",
       kind: "translated",
-      did: 1,
+      did: 2,
       ats: false,
     })
     expect(r.findings.map((f) => f.message)).toEqual([
-      "malicious PF 03:02.0 (vm2) wrote HPA page 0 owned by vm1 through a page walk for IOVA 0x1000",
+      "PF 03:01.0 (vm1) wrote HPA page 1 owned by vm2 through a page walk for IOVA 0x1000",
     ])
+  })
+
+  it("an assignment rewrites every alias entry of the device, the host identity domain's included", () => {
+    const released = withPolicy(s, { releaseDomain: "host-identity" })
+    const r = runCommands(released, [
+      { _tag: "HostAssignFunction", rid: a, vm: "vm1" },
+      { _tag: "HostReassignFunction", rid: a, vm: "vm2" },
+      ...advance(`release:${a}`, 9),
+    ])
+    expect(r.final.iommu.context.filter((e) => e.kind !== "translated" || e.did === undefined)).toEqual([])
+    expect(r.final.functions.map((f) => f.owner)).toEqual(["vm2", "vm2"])
   })
 
   it("per-function: devices behind one conventional bridge reach each other's BARs around the IOMMU", () => {

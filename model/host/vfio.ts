@@ -106,8 +106,9 @@ export const assignRefusal = (
  * Attaches host-owned function `rid` to `vm`: its context entry points at the VM's domain (the
  * nesting parent, with nesting, where the VMM also gives it a vRID in the VM's virtual IOMMU; in
  * VFIO no-IOMMU mode a pass-through entry), for its own RID and for the RID its requests carry
- * (Linux maps every DMA alias, `pci_for_each_dma_alias`, and leaves an alias's context entry
- * alone when it is present already: `domain_context_mapping_one`); with an emulated PASID/PRI capability
+ * (Linux blocks the device first, clearing the entry of every DMA alias, then maps every alias,
+ * `pci_for_each_dma_alias`: an alias shared with another device takes the domain attached last);
+ * with an emulated PASID/PRI capability
  * vfio creates it (the features its PF has enabled now are shown supported, every control bit
  * clear). The function is reset on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties
  * its ATC). The IOMMU driver enables ATS when the function has it, unless the host marks it
@@ -132,11 +133,12 @@ const attachOne = (
   const unity = installUnityMaps(ctx.policy, tagged?.iommu ?? state.iommu, fn, vm)
   const iommu = unity.iommu
   const ats = atsAllowed(ctx, fn)
-  // The RIDs whose entry the assignment writes, and the present entries it replaces (the host's
-  // identity domain of a function released to it): leaving that domain flushes the entry's cached
-  // copy first (Linux detaches from the old domain before attaching, `domain_context_clear_one`
-  // and its device-selective context-cache invalidation).
-  const written = functionRids(fn).filter((r) => r === rid || contextEntry(iommu.context, r) === undefined)
+  // The entries of the function's RID and of every DMA alias, and the present entries they replace
+  // (the host's identity domain of a function released to it, an alias another device's attachment
+  // wrote): Linux first blocks the device (`device_block_translation` → `domain_context_clear`,
+  // every alias through `pci_for_each_dma_alias`, each with its device-selective context-cache
+  // invalidation), then maps every alias to the new domain.
+  const written = functionRids(fn)
   const replaced = written.flatMap((r) => {
     const old = contextEntry(iommu.context, r)
     return old === undefined ? [] : [old]
