@@ -35,14 +35,14 @@ describe.each([
   ["renumberCanonically", (t: ReadonlyArray<Command>) => renumberCanonically(t, fails, domains)],
   ["shrinkTrace", (t: ReadonlyArray<Command>) => shrinkTrace(t, fails, domains)],
 ])("%s", (_name, shrink) => {
-  test.prop([failingTrace], { numRuns: 15 })("never returns a longer trace; the result still fails", (trace) => {
+  test.prop([failingTrace], { numRuns: 10 })("never returns a longer trace; the result still fails", (trace) => {
     const shrunk = shrink(trace)
     expect(shrunk.length).toBeLessThanOrEqual(trace.length)
     expect(fails(shrunk)).toEqual(shrunk)
   })
 })
 
-test.prop([failingTrace], { numRuns: 15 })("shrinkTrace returns a 1-minimal trace", (trace) => {
+test.prop([failingTrace], { numRuns: 10 })("shrinkTrace returns a 1-minimal trace", (trace) => {
   expect(isOneMinimal(shrinkTrace(trace, fails, domains), fails)).toBe(true)
 })
 

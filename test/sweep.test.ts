@@ -28,9 +28,9 @@ describe("the feature grid", () => {
 describe.each(sweepScenarios("pairwise").map(({ point, scenario }) => [scenario.id, point, scenario] as const))(
   "sweep %s",
   (_id, point, scenario) => {
-    it("has no violation and no model defect (random 200 runs, explored to depth 4)", () => {
+    it("has no violation and no model defect (random 120 runs, explored to depth 4)", () => {
       const r = sweepOne(point, scenario, {
-        runs: 200,
+        runs: 120,
         maxSteps: 100,
         seed: 20261122,
         depth: 4,
