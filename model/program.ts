@@ -33,14 +33,14 @@ export const opParams = (written: string | { readonly op: string }): Readonly<Re
   return params
 }
 
-/** `invalidate-iotlb(scope=page)`: an operation with its parameters, as reports print it. */
+/** `invalidate-iotlb(scope=range)`: an operation with its parameters, as reports print it. */
 export const formatOp = (o: Op): string => {
   const { op, ...params } = o as Op & Record<string, unknown>
   const shown = Object.entries(params).map(([k, v]) => `${k}=${String(v)}`)
   return shown.length === 0 ? op : `${op}(${shown.join(", ")})`
 }
 
-/** A program on one line: `clear-pte → invalidate-iotlb(scope=page) → …`. */
+/** A program on one line: `clear-pte → invalidate-iotlb(scope=range) → …`. */
 export const formatProgram = (ops: ReadonlyArray<Op>): string => ops.map(formatOp).join(" → ")
 
 /** How many operations of a program are named `name`. */

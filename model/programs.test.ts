@@ -19,6 +19,22 @@ const error = (text: string): string => {
 }
 
 describe("a scenario's procedures", () => {
+  it('read "page", the scope name of files written before multi-granule mappings, as "range"', () => {
+    const procedures = {
+      unmap: [
+        "clear-pte",
+        { op: "invalidate-iotlb", scope: "page" },
+        { op: "invalidate-atc", range: "page" },
+        "wait-atc",
+        "free-page",
+      ],
+    }
+    expect(error(withProcedures(procedures))).toBe("decoded")
+    const programs = resolvePrograms(resolvePolicy({}), procedures as ProceduresInput)
+    expect(programs.unmap[1]).toEqual({ op: "invalidate-iotlb", scope: "range" })
+    expect(programs.unmap[2]).toEqual({ op: "invalidate-atc", targets: "domain-users", range: "range" })
+  })
+
   it("absent, take the knobs' presets; given, replace them", () => {
     const preset = resolvePrograms(resolvePolicy(base.policy), undefined)
     expect(preset.unmap.map((o) => o.op)).toEqual([

@@ -7,7 +7,7 @@
  * JSON shape (every key optional; each operation a name or `{ "op": name, …parameters }`):
  * ```json
  * "procedures": {
- *   "unmap": ["clear-pte", { "op": "invalidate-iotlb", "scope": "page" }, "invalidate-atc", "wait-atc", "free-page"],
+ *   "unmap": ["clear-pte", { "op": "invalidate-iotlb", "scope": "range" }, "invalidate-atc", "wait-atc", "free-page"],
  *   "irte": ["write-irte", "invalidate-iec", "write-entry"],
  *   "pasid-teardown": ["clear-entry", "invalidate-atc", "wait-atc", "drain-prq", "free-pasid"],
  *   "pasid-update": ["write-entry", "invalidate-atc", "wait-atc", "complete-write"],

@@ -86,10 +86,14 @@ import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 /** Schema of one unmap operation as a scenario writes it. */
 export const UnmapOpInput = Schema.Union([
   opInput("clear-pte", {}),
-  opInput("invalidate-iotlb", { scope: Schema.optionalKey(Schema.Literals(["range", "first-page", "domain"])) }),
+  // "page": the name files written before mappings of several granules existed use for "range" (the
+  // one page an unmap then removed); read as "range", so those files keep their meaning.
+  opInput("invalidate-iotlb", {
+    scope: Schema.optionalKey(Schema.Literals(["range", "first-page", "domain", "page"])),
+  }),
   opInput("invalidate-atc", {
     targets: Schema.optionalKey(Schema.Literals(["domain-users", "context-users"])),
-    range: Schema.optionalKey(Schema.Literals(["range", "first-page", "all"])),
+    range: Schema.optionalKey(Schema.Literals(["range", "first-page", "all", "page"])),
   }),
   WaitAtcInput,
   opInput("free-iova", {}),
@@ -120,6 +124,10 @@ export type UnmapOp =
 const rangeOf = (policy: PolicyValues): "range" | "first-page" =>
   policy.unmapFlushRange === "whole-mapping" ? "range" : "first-page"
 
+/** The pre-range name `"page"` read as `"range"`; any other value as written. */
+const legacyPage = <A extends string>(v: A | "page" | undefined): A | "range" | undefined =>
+  v === "page" ? "range" : (v as A | undefined)
+
 /** An unmap operation with its defaults filled in. */
 export const unmapOp = (written: typeof UnmapOpInput.Type, policy: PolicyValues): UnmapOp => {
   const p = opParams(written)
@@ -129,13 +137,13 @@ export const unmapOp = (written: typeof UnmapOpInput.Type, policy: PolicyValues)
     case "invalidate-iotlb":
       return {
         op: "invalidate-iotlb",
-        scope: (p.scope as "range" | "first-page" | "domain" | undefined) ?? rangeOf(policy),
+        scope: legacyPage(p.scope as "range" | "first-page" | "domain" | "page" | undefined) ?? rangeOf(policy),
       }
     case "invalidate-atc":
       return {
         op: "invalidate-atc",
         targets: (p.targets as "domain-users" | "context-users" | undefined) ?? "domain-users",
-        range: (p.range as "range" | "first-page" | "all" | undefined) ?? rangeOf(policy),
+        range: legacyPage(p.range as "range" | "first-page" | "all" | "page" | undefined) ?? rangeOf(policy),
       }
     default:
       return { op: opName(written) as "clear-pte" | "free-iova" | "free-page" | "defer-flush" | "wait-flush" }
