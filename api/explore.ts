@@ -69,7 +69,7 @@ const searchOptions = (options: ExploreOptions) => {
  * Node system error when `out` cannot be written.
  */
 export const exploreScenario = (scenario: Scenario, options: ExploreOptions = {}): ExploreReport =>
-  reportOf(scenario, bfs(iovcheckModel(scenario, properties), searchOptions(options)), options.out, 1)
+  reportOf(scenario, bfs(iovcheckModel(scenario, properties), searchOptions(options)), options, 1)
 
 /**
  * Threads an exploration runs on: `options.workers`, or 1 where the parallel explorer's compiled
@@ -94,16 +94,17 @@ export const exploreScenarioParallel = async (
     options.pool !== undefined && options.pool.workers === workers
       ? await options.pool.explore<State, Command>(spec, search)
       : await exploreParallel<State, Command>(spec, { ...search, workers })
-  return reportOf(scenario, r, options.out, workers)
+  return reportOf(scenario, r, options, workers)
 }
 
 /** The report of an exploration's result, its counterexamples written to `out`. */
 const reportOf = (
   scenario: Scenario,
   r: ExploreResult<Command>,
-  out: string = EXPLORE_DEFAULTS.out,
+  options: ExploreOptions,
   workers: number,
 ): ExploreReport => {
+  const out = options.out ?? EXPLORE_DEFAULTS.out
   const violations = r.violations.map((v) => ({
     property: v.property,
     length: v.commands.length,

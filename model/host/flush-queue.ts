@@ -23,6 +23,7 @@ import type { Iova, VmId } from "../ids.ts"
 import { domainOfVm } from "../iommu/iommu.ts"
 import { iotlbInvalidate } from "../iommu/iotlb.ts"
 import { domainUsers } from "../iommu/scope.ts"
+import { detachingPasids } from "./pasid-teardown.ts"
 import { distinctTags, nestedIotlbInvalidate, tagOf } from "../nesting/nesting.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -156,7 +157,7 @@ export const advanceFlushQueue = (ctx: StepContext, state: State, p: FlushQueueP
       const targets = vms.flatMap((vm) => {
         const did = domainOfVm(state.iommu, vm)?.did
         return [
-          ...(did === undefined ? [] : domainUsers(state.iommu, did, state.host.procedures)).map((u) => ({
+          ...(did === undefined ? [] : domainUsers(state.iommu, did, detachingPasids(state.host))).map((u) => ({
             rid: u.rid,
             pasid: u.pasid,
           })),

@@ -33,6 +33,7 @@ import type { Rid } from "../ids.ts"
 import type { Did } from "../iommu/context.ts"
 import { invalidatePasidCache } from "../iommu/entry-cache.ts"
 import { drainPasid } from "../iommu/page-request-queue.ts"
+import type { DetachingPasid } from "../iommu/scope.ts"
 import { clearPasidEntry, pasidEntry } from "../iommu/pasid-table.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
 import type { PolicyValues } from "../policy.ts"
@@ -52,7 +53,7 @@ import {
   cacheInvalidationOp,
   cacheTag,
 } from "./entry-invalidation.ts"
-import { procedureByPid, putProcedure, removeProcedure } from "./host.ts"
+import { type Host, procedureByPid, putProcedure, removeProcedure } from "./host.ts"
 
 /** Schema of one teardown operation as a scenario writes it. */
 export const TeardownOpInput = Schema.Union([
@@ -115,6 +116,13 @@ export interface PasidTeardown {
 
 /** The pid of the teardown of (`rid`, `pasid`): `"pasid:01:00.0:1"`. */
 export const teardownPid = (rid: Rid, pasid: number): string => `pasid:${rid}:${pasid}`
+
+/**
+ * The (RID, PASID)s whose teardown is in flight, with the domain their entry named: they stay users
+ * of that domain until the teardown ends (`iommu/scope.ts` `domainUsers`).
+ */
+export const detachingPasids = (host: Host): ReadonlyArray<DetachingPasid> =>
+  host.procedures.flatMap((p) => (p._tag === "PasidTeardown" ? [{ rid: p.rid, pasid: p.pasid, did: p.oldDid }] : []))
 
 /** Whether a teardown of (`rid`, `pasid`) holds the PASID (in flight, `free-pasid` not yet run). */
 export const pasidBusy = (state: State, rid: Rid, pasid: number): boolean => {

@@ -65,6 +65,7 @@ import { clearPte, mappingAt, type Pte } from "../iommu/domain.ts"
 import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { iotlbInvalidate } from "../iommu/iotlb.ts"
 import { domainUsers } from "../iommu/scope.ts"
+import { detachingPasids } from "./pasid-teardown.ts"
 import { iotlbCommand } from "../vendor.ts"
 import { setPageOwner } from "../memory/pages.ts"
 import { ok, rejected, waiting } from "../outcome.ts"
@@ -326,7 +327,7 @@ export const advanceUnmap = (ctx: StepContext, state: State, p: UnmapProcedure):
     case "invalidate-atc": {
       const iova = next.range === "all" ? undefined : p.iova
       const pages = next.range === "range" ? p.granules.length : 1
-      const all = did === undefined ? [] : domainUsers(state.iommu, did, state.host.procedures)
+      const all = did === undefined ? [] : domainUsers(state.iommu, did, detachingPasids(state.host))
       const users = next.targets === "domain-users" ? all : all.filter((u) => u.pasid === undefined)
       const flat = users.map((u) => ({ rid: u.rid, pasid: u.pasid, iova, pages }))
       const nested = (state.nesting?.attachments ?? [])

@@ -26,12 +26,11 @@ import type { Rid } from "../ids.ts"
 import type { ContextTable, Did } from "./context.ts"
 import type { PasidTable } from "./pasid-table.ts"
 
-/** A PASID detaching from a domain: a teardown in flight of (`rid`, `pasid`), whose entry named `oldDid`. */
+/** A (RID, PASID) detaching from domain `did`: its teardown is in flight (`host/pasid-teardown.ts`). */
 export interface DetachingPasid {
-  readonly _tag: string
-  readonly rid?: Rid
-  readonly pasid?: number
-  readonly oldDid?: Did
+  readonly rid: Rid
+  readonly pasid: number
+  readonly did: Did
 }
 
 /** A requester a domain translates for: a RID, with the PASID its requests carry (none: `undefined`). */
@@ -42,29 +41,21 @@ export interface DomainUser {
 
 /**
  * Every requester `did` translates for, context entries first, each in RID (then PASID) order, then
- * the PASIDs of `procedures` (the host's procedures in flight) whose teardown is detaching them
- * from `did` (`PasidTeardown` with its `oldDid`), each once.
+ * the PASIDs of `detaching` still detaching from `did`, each once.
  */
 export const domainUsers = (
   iommu: { readonly context: ContextTable; readonly pasids: PasidTable },
   did: Did,
-  procedures: ReadonlyArray<DetachingPasid> = [],
+  detaching: ReadonlyArray<DetachingPasid> = [],
 ): ReadonlyArray<DomainUser> => {
-  const attached = [
+  const attached: Array<DomainUser> = [
     ...iommu.context
       .filter((e) => e.kind === "translated" && e.did === did)
-      .map((e) => ({ rid: e.rid, pasid: undefined as number | undefined })),
-    ...iommu.pasids.filter((e) => e.did === did).map((e) => ({ rid: e.rid, pasid: e.pasid as number | undefined })),
+      .map((e) => ({ rid: e.rid, pasid: undefined })),
+    ...iommu.pasids.filter((e) => e.did === did).map((e) => ({ rid: e.rid, pasid: e.pasid })),
   ]
-  const detaching = procedures.flatMap((p) =>
-    p._tag === "PasidTeardown" &&
-    p.oldDid === did &&
-    p.rid !== undefined &&
-    !attached.some((u) => u.rid === p.rid && u.pasid === p.pasid)
-      ? [{ rid: p.rid, pasid: p.pasid }]
-      : [],
-  )
-  return [...attached, ...detaching]
+  const more = detaching.filter((d) => d.did === did && !attached.some((u) => u.rid === d.rid && u.pasid === d.pasid))
+  return [...attached, ...more.map((d) => ({ rid: d.rid, pasid: d.pasid }))]
 }
 
 /**
