@@ -29,3 +29,9 @@ export const positiveInt = (name: string, n: number): Effect.Effect<number, Usag
   Number.isInteger(n) && n > 0
     ? Effect.succeed(n)
     : Effect.fail(new UsageError({ message: `--${name} must be a positive integer, got ${n}` }))
+
+/** A flag value that must be a non-negative integer (0 turns something off), or a `UsageError` naming the flag. */
+export const nonNegativeInt = (name: string, n: number): Effect.Effect<number, UsageError> =>
+  Number.isInteger(n) && n >= 0
+    ? Effect.succeed(n)
+    : Effect.fail(new UsageError({ message: `--${name} must be a non-negative integer, got ${n}` }))

@@ -12,7 +12,10 @@
  *                    "elapsedMs": 812,
  *                    "violations": [ { "property": "…", "firstFoundMs": 9.6, "shrunkLength": 6,
  *                                      "oneMinimal": true, "stepIndex": 5, "message": "…",
- *                                      "file": "iovcheck-out/<scenario>/<property>.json" } ] } ] }
+ *                                      "file": "iovcheck-out/<scenario>/<property>.json",
+ *                                      "foundBy": "random" | "explore" } ],
+ *                    "explored": { "depthCompleted": 8, "distinctStates": 50000,
+ *                                  "stoppedBy": "max-states", "elapsedMs": 3400 } | null } ] }
  * ```
  *
  * @module
@@ -39,9 +42,30 @@ export const ViolationReport = Schema.Struct({
   file: Schema.String.annotate({
     description: "Path of the counterexample file written (OUT/<scenario>/<property>.json)",
   }),
+  foundBy: Schema.optionalKey(
+    Schema.Literals(["random", "explore"]).annotate({
+      description:
+        "random: the random search found it (its trace shrunk); explore: the bounded exploration after it found it (a shortest trace)",
+    }),
+  ),
 }).annotate({ identifier: "ViolationReport" })
 /** One violation as the report gives it. */
 export type ViolationReport = typeof ViolationReport.Type
+
+/** What the bounded exploration after the random search covered. */
+export const Explored = Schema.Struct({
+  depthCompleted: Count.annotate({
+    description: "Every trace of at most this many commands was checked for the properties explored",
+  }),
+  distinctStates: Count.annotate({ description: "Distinct states reached" }),
+  stoppedBy: Schema.Literals(["depth", "max-states", "exhausted", "all-violated", "time", "interrupted"]).annotate({
+    description:
+      "max-states: the budget ran out; exhausted: every reachable state was checked; all-violated: every property explored was violated",
+  }),
+  elapsedMs: Milliseconds.annotate({ description: "Wall time of the exploration, in whole milliseconds" }),
+}).annotate({ identifier: "Explored" })
+/** What the bounded exploration after the random search covered. */
+export type Explored = typeof Explored.Type
 
 /** One scenario's verdict. */
 export const ScenarioReport = Schema.Struct({
@@ -57,6 +81,12 @@ export const ScenarioReport = Schema.Struct({
   commands: Count.annotate({ description: "Commands executed, all traces" }),
   elapsedMs: Milliseconds.annotate({ description: "Wall time of the scenario's search, in whole milliseconds" }),
   violations: Schema.Array(ViolationReport),
+  explored: Schema.optionalKey(
+    Schema.NullOr(Explored).annotate({
+      description:
+        "The bounded exploration run after the random search for the properties it did not violate; null when turned off (--explore-states 0)",
+    }),
+  ),
 }).annotate({ identifier: "ScenarioReport" })
 /** One scenario's verdict. */
 export type ScenarioReport = typeof ScenarioReport.Type
@@ -90,17 +120,28 @@ export const matchesExpectation = (expected: Expectation | undefined, violated: 
 
 const ms = (x: number): string => (x < 10 ? `${x.toFixed(1)} ms` : `${Math.round(x)} ms`)
 
-/** The verdict table: scenario, expected, verdict, as expected, violated properties, shrunk length, first found. */
+/** How far the exploration went: `8` (budget ran out after depth 8), `all 41` (exhausted at 41), `-`. */
+const exploredColumn = (e: Explored | null | undefined): string =>
+  e === undefined || e === null ? "-" : e.stoppedBy === "exhausted" ? `all ${e.depthCompleted}` : `${e.depthCompleted}`
+
+/**
+ * The verdict table: scenario, expected, verdict, as expected, violated properties, shrunk length
+ * (`†`: a shortest trace the exploration found), first found, explored (the depth every trace of
+ * which the exploration checked; `all K`: every reachable state).
+ */
 export const renderVerifyTable = (report: VerifyReport): string =>
   renderTable(
-    ["scenario", "expected", "verdict", "as expected", "violated", "shrunk length", "first found"],
+    ["scenario", "expected", "verdict", "as expected", "violated", "shrunk length", "first found", "explored"],
     report.scenarios.map((s) => [
       s.id,
       formatExpectation(s.expected ?? undefined),
       s.verdict,
       s.asExpected ? "yes" : "NO",
       s.violations.map((v) => v.property).join(", ") || "-",
-      s.violations.map((v) => `${v.shrunkLength}${v.oneMinimal ? "" : "*"}`).join(", ") || "-",
+      s.violations
+        .map((v) => `${v.shrunkLength}${v.foundBy === "explore" ? "†" : ""}${v.oneMinimal ? "" : "*"}`)
+        .join(", ") || "-",
       s.violations.map((v) => ms(v.firstFoundMs)).join(", ") || "-",
+      exploredColumn(s.explored),
     ]),
   )

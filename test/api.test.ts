@@ -62,7 +62,7 @@ describe("the library", () => {
 
   it("verify and explore return the CLI's documents, which their Schemas decode", () => {
     const scenario = loadScenario(join(root, "scenarios", "vfio-noiommu.json"))
-    const report = verify(scenario, { runs: 50, out })
+    const report = verify(scenario, { runs: 50, exploreStates: 2000, out })
     expect(Schema.decodeUnknownSync(VerifyReport)(JSON.parse(verifyReportJson(report)))).toEqual(report)
     const v = report.scenarios[0]?.violations[0]
     expect(v?.property).toBe("dma-isolation")

@@ -29,7 +29,14 @@ interface VerifyDoc {
     runs: number
     commands: number
     elapsedMs: number
-    violations: Array<{ property: string; firstFoundMs: number; shrunkLength: number; file: string }>
+    violations: Array<{
+      property: string
+      firstFoundMs: number
+      shrunkLength: number
+      file: string
+      foundBy?: "random" | "explore"
+    }>
+    explored?: { depthCompleted: number; distinctStates: number; stoppedBy: string } | null
   }>
 }
 
@@ -47,6 +54,8 @@ describe("iovcheck verify / replay", () => {
       "sriov-ats-no-atc-invalidation",
       "--scenario",
       "sriov-ats-strict",
+      "--explore-states",
+      "20000",
       "--json",
       "--out",
       out,
@@ -65,7 +74,7 @@ describe("iovcheck verify / replay", () => {
     expect(doc.seed).toBe(1)
     for (const s of doc.scenarios)
       expect(Object.keys(s).sort()).toEqual(
-        ["asExpected", "commands", "elapsedMs", "expected", "id", "runs", "verdict", "violations"].sort(),
+        ["asExpected", "commands", "elapsedMs", "expected", "explored", "id", "runs", "verdict", "violations"].sort(),
       )
   })
 
@@ -95,6 +104,49 @@ describe("iovcheck verify / replay", () => {
       "dma-isolation.json",
       "dma-isolation.md",
     ])
+  })
+
+  it("explores what the random search did not find: a shortest trace, written and replayed; a small state space to its end", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "iovcheck-vx-"))
+    // One random trace misses the deferred flush's bug (7 commands); the exploration finds it.
+    const r = run(
+      "verify",
+      "--scenario",
+      "flush-deferred",
+      "--scenario",
+      "adversary-rmrr-refuse",
+      "--runs",
+      "1",
+      "--json",
+      "--out",
+      dir,
+    )
+    expect(r.code).toBe(0)
+    const [unsafe, safe] = (JSON.parse(r.stdout) as VerifyDoc).scenarios as [
+      VerifyDoc["scenarios"][number],
+      VerifyDoc["scenarios"][number],
+    ]
+    expect(unsafe.violations.map((v) => [v.property, v.foundBy, v.shrunkLength])).toEqual([
+      ["dma-isolation", "explore", 7],
+    ])
+    expect(unsafe.explored?.stoppedBy).toBe("exhausted")
+    const replayed = await runInProcess("replay", unsafe.violations[0]?.file ?? "", "--json")
+    expect(replayed.code).toBe(1)
+    expect((JSON.parse(replayed.stdout) as { verdict: string }).verdict).toBe("reproduced")
+    expect([safe.verdict, safe.explored?.stoppedBy]).toEqual(["safe", "exhausted"])
+    const off = run(
+      "verify",
+      "--scenario",
+      "adversary-rmrr-refuse",
+      "--runs",
+      "1",
+      "--explore-states",
+      "0",
+      "--json",
+      "--out",
+      dir,
+    )
+    expect((JSON.parse(off.stdout) as VerifyDoc).scenarios[0]?.explored).toBeNull()
   })
 
   it("prints each replayed step with its events and state changes, then the violation", async () => {
@@ -142,7 +194,18 @@ describe("scenario files", () => {
     const good = JSON.parse(readFileSync(join(import.meta.dirname, "..", "scenarios", "sriov-ats-strict.json"), "utf8"))
     const mine = join(dir, "mine.json")
     writeFileSync(mine, JSON.stringify({ ...good, id: "my-design", expected: undefined }))
-    const ok = await runInProcess("verify", "--scenario", mine, "--runs", "50", "--json", "--out", dir)
+    const ok = await runInProcess(
+      "verify",
+      "--scenario",
+      mine,
+      "--runs",
+      "50",
+      "--explore-states",
+      "2000",
+      "--json",
+      "--out",
+      dir,
+    )
     expect(ok.code).toBe(0)
     expect((JSON.parse(ok.stdout) as VerifyDoc).scenarios[0]?.expected).toBeNull()
   })

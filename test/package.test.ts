@@ -90,7 +90,7 @@ scenarioTests("designs/noiommu-claimed-safe.json", { runs: 100, depth: 3 })
     join(project, "library.ts"),
     `import { loadScenario, properties, type ScenarioReport, type VerifyReport, verify } from "iovcheck"
 
-const report: VerifyReport = verify(loadScenario("designs/vfio-noiommu.json"), { runs: 100, out: "iovcheck-out" })
+const report: VerifyReport = verify(loadScenario("designs/vfio-noiommu.json"), { runs: 100, exploreStates: 1000, out: "iovcheck-out" })
 const first: ScenarioReport | undefined = report.scenarios[0]
 const verdict: "safe" | "unsafe" | undefined = first?.verdict
 console.log(verdict, first?.violations.map((v) => \`\${v.property}: \${v.shrunkLength} commands in \${v.file}\`), properties.length)

@@ -56,7 +56,11 @@ describe("signals", () => {
   it("verify stops between scenarios on SIGTERM and summarizes the completed ones, exit 143", async () => {
     const out = mkdtempSync(join(tmpdir(), "iovcheck-sig-verify-"))
     // Sent after the first scenario's progress line: the run stops before the whole catalogue.
-    const r = await interrupt(["verify", "--runs", "100", "--out", out], "SIGTERM", /^[a-z0-9-]+: (safe|unsafe) \(/m)
+    const r = await interrupt(
+      ["verify", "--runs", "100", "--explore-states", "1000", "--out", out],
+      "SIGTERM",
+      /^[a-z0-9-]+: (safe|unsafe) \(/m,
+    )
     expect(r.code).toBe(143)
     const [, done, total] = /interrupted by SIGTERM after (\d+) of (\d+) scenarios/.exec(r.stderr) ?? []
     expect(Number(done)).toBeGreaterThanOrEqual(1)

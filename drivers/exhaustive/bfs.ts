@@ -86,6 +86,8 @@ export interface ExploreProgress {
 /** A shortest counterexample: the commands from the initial state to the violating transition. */
 export interface ShortestViolation<C> extends ModelViolation {
   readonly commands: ReadonlyArray<C>
+  /** Milliseconds from the start of the search to the transition that violated it (one thread only). */
+  readonly foundMs?: number
 }
 
 /** Why the search stopped. */
@@ -134,11 +136,13 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
   parent[0] = -1
   const found = new Map<
     string,
-    { readonly from: number; readonly choice: number; readonly violation: ModelViolation }
+    { readonly from: number; readonly choice: number; readonly violation: ModelViolation; readonly foundMs: number }
   >()
   const check = model.check
   const record = (violations: ReadonlyArray<ModelViolation>, from: number, k: number): void => {
-    for (const v of violations) if (!found.has(v.property)) found.set(v.property, { from, choice: k, violation: v })
+    for (const v of violations)
+      if (!found.has(v.property))
+        found.set(v.property, { from, choice: k, violation: v, foundMs: options.now() - started })
   }
   let frontier: Array<S> = [model.initial]
   let frontierIndex: Array<number> = [0]
@@ -247,9 +251,10 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
     }
     return commands
   }
-  const violations = [...found.values()].map(({ from, choice: k, violation }) => ({
+  const violations = [...found.values()].map(({ from, choice: k, violation, foundMs }) => ({
     ...violation,
     commands: replayChoices([...pathTo(from), k]),
+    foundMs,
   }))
   return {
     distinctStates: seen.size,
