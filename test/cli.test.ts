@@ -121,7 +121,7 @@ describe("iovcheck verify / replay", () => {
   it.each([
     ["truncated JSON", (t: string) => t.slice(0, 100), "not valid JSON: line"],
     ["wrong field type", (t: string) => t.replace(/"stepIndex": \d+/, '"stepIndex": "three"'), '["stepIndex"]'],
-    ["unknown format version", (t: string) => t.replace('"formatVersion": 1', '"formatVersion": 9'), "formatVersion"],
+    ["unknown format version", (t: string) => t.replace('"formatVersion": 2', '"formatVersion": 9'), "formatVersion"],
   ])("a damaged file (%s) gives exit 2 and one line", async (_name, damage, fragment) => {
     const good = readFileSync(join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json"), "utf8")
     const path = join(out, `damaged-${_name.replaceAll(" ", "-")}.json`)
