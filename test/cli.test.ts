@@ -109,8 +109,9 @@ describe("iovcheck verify / replay", () => {
 
   it("exits 0 when a trace runs clean under a fixed design", async () => {
     const path = join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json")
-    const fixed = JSON.parse(readFileSync(path, "utf8")) as { scenario: { policy: Record<string, string> } }
-    fixed.scenario.policy.atcInvalidation = "on"
+    // A version 2 file runs its recorded programs: the fix is stated in the unmap program it records.
+    const fixed = JSON.parse(readFileSync(path, "utf8")) as { programs: { unmap: Array<unknown> } }
+    fixed.programs.unmap = ["clear-pte", "invalidate-iotlb", "invalidate-atc", "wait-atc", "free-page"]
     const fixedPath = join(out, "fixed.json")
     writeFileSync(fixedPath, JSON.stringify(fixed))
     const r = await runInProcess("replay", fixedPath)

@@ -67,7 +67,8 @@ export const GuestIotlbOpInput = Schema.Union([
   opInput("invalidate-iotlb", {}),
   opInput("synthesize-atc", { targets: Schema.optionalKey(Schema.Literals(["every-table", "one-table"])) }),
 ]).annotate({
-  message: "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
+  message:
+    "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
 })
 
 /** Schema of one operation of the guest queue's `atc` list as a scenario writes it. */
