@@ -104,6 +104,45 @@ describe("counterexample files, format version 2", () => {
     expect(replay(asV1).verdict).toBe("clean")
   })
 
+  it("keep the verdict of a PASID teardown recorded before its preset gained the PASID-cache invalidation", async () => {
+    // Found (iovcheck explore, 8 commands) with the teardown program of the old preset: the PASID
+    // cache keeps the torn-down entry. Today's preset for the same knobs invalidates it.
+    const commands: CounterexampleFile["commands"] = [
+      { _tag: "HostMapIova", vm: "vm1", iova: 4096, page: 0 },
+      { _tag: "HostBindPasid", rid: "01:00.0", pasid: 1, vm: "vm1" },
+      { _tag: "DevicePasidRequest", rid: "01:00.0", pasid: 1, iova: 4096, access: "read", privileged: false },
+      { _tag: "HostUnbindPasid", rid: "01:00.0", pasid: 1 },
+      { _tag: "HostAdvance", pid: "pasid:01:00.0:1" },
+      { _tag: "HostAdvance", pid: "pasid:01:00.0:1" },
+      { _tag: "HostAdvance", pid: "pasid:01:00.0:1" },
+      { _tag: "HostAdvance", pid: "pasid:01:00.0:1" },
+    ]
+    const today = counterexampleOf(
+      scenario("pri-teardown-drain"),
+      { property: "entry-cache-coherence", stepIndex: 7, message: "m", commands, seed: 1, path: "0" },
+      "0.1.0",
+    )
+    expect(today.programs?.["pasid-teardown"].map((o) => (typeof o === "string" ? o : o.op))).toContain(
+      "invalidate-pasid-cache",
+    )
+    expect(replay(today).verdict).toBe("clean")
+    const old = edited(
+      today,
+      (j) => (j.programs["pasid-teardown"] = ["clear-entry", "invalidate-atc", "wait-atc", "drain-prq", "free-pasid"]),
+    )
+    expect(replay(decoded(old)).verdict).toBe("reproduced")
+    const r = await cliReplay(old, "old-teardown")
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain("reproduced: entry-cache-coherence violated at step 7, as recorded")
+    expect(r.stdout).toContain("pasid-teardown (preset): clear-entry → invalidate-atc → wait-atc")
+    // Without its programs (version 1) the same trace takes today's preset, and runs clean.
+    const asV1 = edited(decoded(old), (j) => {
+      j.formatVersion = 1
+      delete (j as Partial<typeof j>).programs
+    })
+    expect(replay(decoded(asV1)).verdict).toBe("clean")
+  })
+
   it("replay with the recorded program where this version's preset lacks an operation it has not", async () => {
     // The knobs preset an unmap without ATC invalidation; the recorded program has it: clean.
     const fixed = edited(writtenToday("sriov-ats-no-atc-invalidation"), (j) => (j.programs.unmap = withAtc))
