@@ -40,7 +40,11 @@ describe("counterexample file", () => {
       }),
       '["commands"][0]',
     ],
-    ["unknown format version", damaged((j) => (j.formatVersion = 2)), 'at ["formatVersion"]: Expected formatVersion 1'],
+    [
+      "unknown format version",
+      damaged((j) => (j.formatVersion = 3)),
+      'at ["formatVersion"]: Expected formatVersion 1 or 2',
+    ],
     [
       "unknown property",
       damaged((j) => (j.property = "no-such-property")),

@@ -2,15 +2,24 @@
  * The counterexample file (DESIGN.md §7): JSON decoded with an Effect Schema, so a damaged or
  * foreign file gets one line naming the field, never a stack trace.
  *
- * Shape (format version 1):
+ * Shape (format version 2):
  * ```json
- * { "format": "iovcheck-counterexample", "formatVersion": 1, "iovcheckVersion": "0.1.0",
+ * { "format": "iovcheck-counterexample", "formatVersion": 2, "iovcheckVersion": "0.1.0",
  *   "scenario": { …the full scenario, inline… },
+ *   "programs": { "unmap": ["clear-pte", { "op": "invalidate-iotlb", "scope": "range" }, …],
+ *                 "irte": […], "pasid-teardown": […], "pasid-update": […],
+ *                 "guest-queue": { "iotlb": […], "atc": […], "wait": […] },
+ *                 "release": […], "reset": […], "flush-queue": […] },
  *   "driver": "random", "seed": 42, "path": "12:3:0",
  *   "property": "atc-coherence", "stepIndex": 5, "message": "…",
  *   "commands": [ { "_tag": "HostAssignFunction", "rid": "01:00.1", "vm": "vm1" }, … ] }
  * ```
- * Replay runs `commands`, never the seed, so a file stays valid when generators change. Decoding is
+ * Replay runs `commands`, never the seed, so a file stays valid when generators change; and it runs
+ * the recorded `programs` (the program of every procedure as the run resolved it from the
+ * scenario's `procedures` and its knobs' presets, every parameter explicit), never the presets of
+ * the iovcheck that replays, so a file keeps its verdict when a later version changes a preset.
+ * Format version 1 (no `programs`) is still read: its procedures run the programs this version
+ * resolves from the scenario, as they always did. Decoding is
  * strict: an unknown key anywhere is an error, and every ID a command names (VM, RID, page, DMA
  * handle, procedure id, …) must exist in the inline scenario's topology (`command-ids.ts`). `property`
  * is a property id, or `"model-defect"` for a defect of the model found with this trace. `driver`
@@ -24,23 +33,39 @@
  */
 import { Schema } from "effect"
 import { Command } from "../model/command.ts"
+import { resolvePolicy } from "../model/policy.ts"
+import {
+  type Programs,
+  programsError,
+  type RecordedPrograms,
+  RecordedProgramsSchema,
+  recordedPrograms,
+  resolvePrograms,
+} from "../model/programs.ts"
 import { propertyIds } from "../properties/catalogue.ts"
 import { parseJsonText, valueDecoder } from "../reports/decode-json.ts"
 import { commandIdIssue } from "./command-ids.ts"
 import { scenarioFileOf } from "../scenarios/catalogue.ts"
-import { Scenario } from "../scenarios/scenario.ts"
+import { Scenario, scenarioPrograms } from "../scenarios/scenario.ts"
 
-/** The format version this iovcheck writes and reads. */
-export const FORMAT_VERSION = 1
+/** The format version this iovcheck writes (2: with the recorded `programs`). */
+export const FORMAT_VERSION = 2
+
+/** The format versions this iovcheck reads: 1 (no recorded programs) and 2. */
+export const FORMAT_VERSIONS = [1, 2] as const
 
 /** Schema of a counterexample file. */
 export const CounterexampleFile = Schema.Struct({
   format: Schema.Literal("iovcheck-counterexample"),
-  formatVersion: Schema.Literal(FORMAT_VERSION).annotate({
-    message: `Expected formatVersion ${FORMAT_VERSION} (the only format this iovcheck reads)`,
+  formatVersion: Schema.Literals(FORMAT_VERSIONS).annotate({
+    message: `Expected formatVersion ${FORMAT_VERSIONS.join(" or ")} (the formats this iovcheck reads)`,
   }),
   iovcheckVersion: Schema.String,
   scenario: Scenario.annotate({ description: "The full scenario, inline: replay needs no catalogue" }),
+  programs: Schema.optionalKey(RecordedProgramsSchema).annotate({
+    description:
+      "Format version 2: the program of every procedure as the run resolved it; replay runs these, not this version's presets",
+  }),
   scenarioFile: Schema.optionalKey(Schema.String).annotate({
     description: "The scenario file the run read, relative to where it ran (information only)",
   }),
@@ -61,6 +86,20 @@ export const CounterexampleFile = Schema.Struct({
         ? true
         : `stepIndex ${f.stepIndex} is past the last of ${f.commands.length} commands`,
     ),
+    // Version 2 records the programs; version 1 predates them.
+    Schema.makeFilter((f: { readonly formatVersion: 1 | 2; readonly programs?: RecordedPrograms }) =>
+      f.formatVersion === 2 && f.programs === undefined
+        ? { path: ["programs"], issue: "Missing key (formatVersion 2 records the programs the run used)" }
+        : f.formatVersion === 1 && f.programs !== undefined
+          ? { path: ["programs"], issue: "formatVersion 1 records no programs (a version 2 file says formatVersion 2)" }
+          : true,
+    ),
+    // The recorded programs can run (no clash with the knobs is asked: they were resolved from them).
+    Schema.makeFilter((f: { readonly scenario: Scenario; readonly programs?: RecordedPrograms }) => {
+      if (f.programs === undefined) return true
+      const error = programsError(f.scenario.policy, f.programs, "programs")
+      return error === undefined ? true : { path: ["programs"], issue: error }
+    }),
     // Every ID a command names exists in the inline scenario's topology (`command-ids.ts`).
     Schema.makeFilter((f: { readonly scenario: Scenario; readonly commands: ReadonlyArray<Command> }) =>
       commandIdIssue(f.scenario.topology, f.commands),
@@ -104,6 +143,27 @@ export const decodeCounterexample = (
 export const encodeCounterexample = (file: CounterexampleFile): string =>
   `${JSON.stringify(Schema.encodeSync(CounterexampleFile)(file), null, 2)}\n`
 
+/**
+ * The programs a replay of `file` runs: its recorded `programs` (format version 2), else (version
+ * 1) what this version resolves from the scenario's `procedures` and knobs.
+ */
+export const counterexamplePrograms = (file: Pick<CounterexampleFile, "scenario" | "programs">): Programs =>
+  file.programs === undefined
+    ? scenarioPrograms(file.scenario)
+    : resolvePrograms(resolvePolicy(file.scenario.policy), file.programs)
+
+/**
+ * `file` under `scenario` in place of its own (the vitest integration replays a stored trace under
+ * the design as it is now): format version 2, recording the programs `scenario` resolves to in
+ * this version, so an edited `procedures` or knob takes effect.
+ */
+export const underScenario = (file: CounterexampleFile, scenario: Scenario): CounterexampleFile => ({
+  ...file,
+  formatVersion: FORMAT_VERSION,
+  scenario,
+  programs: recordedPrograms(scenarioPrograms(scenario)),
+})
+
 /** `{ scenarioFile }` when the scenario was read from a file, else nothing. */
 const withScenarioFile = (scenario: Scenario): { readonly scenarioFile?: string } => {
   const file = scenarioFileOf(scenario)
@@ -112,7 +172,8 @@ const withScenarioFile = (scenario: Scenario): { readonly scenarioFile?: string 
 
 /**
  * The counterexample file of a violation the random driver found (`drivers/random.ts`'s
- * `Violation`: its commands, step, message, seed and fast-check path).
+ * `Violation`: its commands, step, message, seed and fast-check path), with the programs the run
+ * used (the scenario's, resolved).
  */
 export const counterexampleOf = (
   scenario: Scenario,
@@ -130,6 +191,7 @@ export const counterexampleOf = (
   formatVersion: FORMAT_VERSION,
   iovcheckVersion,
   scenario,
+  programs: recordedPrograms(scenarioPrograms(scenario)),
   ...withScenarioFile(scenario),
   driver: "random",
   seed: v.seed,
@@ -142,7 +204,7 @@ export const counterexampleOf = (
 
 /**
  * The counterexample file of a shortest violation the explorer found (driver `"explore"`, no seed):
- * its commands and message; the violating step is the last.
+ * its commands and message, and the programs the run used; the violating step is the last.
  */
 export const exploreCounterexampleOf = (
   scenario: Scenario,
@@ -153,6 +215,7 @@ export const exploreCounterexampleOf = (
   formatVersion: FORMAT_VERSION,
   iovcheckVersion,
   scenario,
+  programs: recordedPrograms(scenarioPrograms(scenario)),
   ...withScenarioFile(scenario),
   driver: "explore",
   property: v.property,

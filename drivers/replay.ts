@@ -6,7 +6,7 @@
  * @module
  */
 import { Effect } from "effect"
-import type { CounterexampleFile } from "../counterexamples/counterexample-file.ts"
+import { type CounterexampleFile, counterexamplePrograms } from "../counterexamples/counterexample-file.ts"
 import { initialState } from "../model/init.ts"
 import { properties } from "../properties/catalogue.ts"
 import { scenarioContext } from "../scenarios/scenario.ts"
@@ -28,7 +28,9 @@ export interface ReplayResult {
 
 /**
  * Replays a counterexample file, checking every property at every step and going on past
- * violations (a trace recorded for one property may break another one earlier on the way).
+ * violations (a trace recorded for one property may break another one earlier on the way). The
+ * procedures run the file's recorded programs (format version 2), else (version 1) the programs
+ * this version resolves from the inline scenario.
  */
 export const replay = (file: CounterexampleFile): ReplayResult => {
   const result = Effect.runSync(
@@ -37,7 +39,7 @@ export const replay = (file: CounterexampleFile): ReplayResult => {
         record: true,
         keepGoing: true,
       }),
-      scenarioContext(file.scenario),
+      scenarioContext(file.scenario, counterexamplePrograms(file)),
     ),
   )
   const findings = result.findings

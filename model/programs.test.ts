@@ -1,8 +1,16 @@
+import { Schema } from "effect"
 import { describe, expect, it } from "vitest"
-import { parseScenario, ScenarioError } from "../scenarios/catalogue.ts"
+import { catalogue, parseScenario, ScenarioError } from "../scenarios/catalogue.ts"
+import { scenarioPrograms } from "../scenarios/scenario.ts"
 import { scenario } from "../test/helpers.ts"
 import { resolvePolicy } from "./policy.ts"
-import { type ProceduresInput, resolvePrograms } from "./programs.ts"
+import {
+  type ProceduresInput,
+  programsError,
+  RecordedProgramsSchema,
+  recordedPrograms,
+  resolvePrograms,
+} from "./programs.ts"
 
 const base = scenario("sriov-ats-strict")
 /** The strict scenario with its knobs removed and `procedures` set, as JSON text. */
@@ -100,5 +108,29 @@ describe("a scenario's procedures", () => {
     expect(
       error(withProcedures({ unmap: ["clear-pte", "free-page"] }, { invalidationOrder: "iotlb-then-atc" })),
     ).toContain("procedures.unmap is given, and so is the knob policy.invalidationOrder that presets it: keep one")
+  })
+})
+
+describe("recorded programs (a counterexample file's programs)", () => {
+  const scenarios = catalogue()
+  const policies = scenarios.map((s) => resolvePolicy(s.policy))
+
+  it("give every catalogue scenario's programs back under any scenario's policy, and decode as written", () => {
+    for (const s of scenarios) {
+      const programs = scenarioPrograms(s)
+      const recorded = recordedPrograms(programs)
+      const json = JSON.parse(JSON.stringify(recorded)) as unknown
+      expect(Schema.decodeUnknownSync(RecordedProgramsSchema)(json), s.id).toEqual(recorded)
+      expect(programsError(s.policy, recorded, "programs"), s.id).toBeUndefined()
+      for (const policy of policies) expect(resolvePrograms(policy, recorded), s.id).toEqual(programs)
+    }
+  })
+
+  it("write an operation without parameters as its name, and one with parameters in full", () => {
+    const recorded = recordedPrograms(scenarioPrograms(scenario("sriov-ats-no-atc-invalidation")))
+    expect(recorded.unmap).toEqual(["clear-pte", { op: "invalidate-iotlb", scope: "range" }, "free-page"])
+    expect(Object.keys(recorded).sort()).toEqual(
+      ["flush-queue", "guest-queue", "irte", "pasid-teardown", "pasid-update", "release", "reset", "unmap"].sort(),
+    )
   })
 })

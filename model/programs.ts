@@ -50,7 +50,12 @@ import {
 import { type ReleaseOp, ReleaseOpInput, releaseOp, releasePreset, releaseProgramError } from "./host/release.ts"
 import { RESET_PRESET, type ResetOp, ResetOpInput, resetOp, resetProgramError } from "./host/reset.ts"
 import { type UnmapOp, UnmapOpInput, unmapOp, unmapPreset, unmapProgramError } from "./host/unmap.ts"
-import { type GuestQueueProgram, GuestQueueProgramInput, guestQueueProgram } from "./nesting/guest-invalidation.ts"
+import {
+  type GuestQueueProgram,
+  GuestQueueProgramInput,
+  guestQueueProgram,
+  RecordedGuestQueueProgram,
+} from "./nesting/guest-invalidation.ts"
 import type { Procedure } from "./host/host.ts"
 import { type PolicyInput, type PolicyValues, resolvePolicy } from "./policy.ts"
 import { formatOp, formatProgram, type Op } from "./program.ts"
@@ -69,6 +74,28 @@ export const ProceduresSchema = Schema.Struct({
 
 /** A scenario's `procedures` as written. */
 export type ProceduresInput = typeof ProceduresSchema.Type
+
+/**
+ * Schema of the programs a run used, as a counterexample file records them (its `programs`, format
+ * version 2): the shape of a scenario's `procedures` with every procedure given and every parameter
+ * written out, so a replay by a later iovcheck runs the same programs whatever its presets became.
+ */
+export const RecordedProgramsSchema = Schema.Struct({
+  unmap: Schema.Array(UnmapOpInput),
+  irte: Schema.Array(IrteOpInput),
+  "pasid-teardown": Schema.Array(TeardownOpInput),
+  "pasid-update": Schema.Array(PasidUpdateOpInput),
+  "guest-queue": RecordedGuestQueueProgram,
+  release: Schema.Array(ReleaseOpInput),
+  reset: Schema.Array(ResetOpInput),
+  "flush-queue": Schema.Array(FlushQueueOpInput),
+}).annotate({
+  description:
+    "The program of every procedure as the run resolved it (the scenario's own, else its knobs' presets); replay runs these",
+})
+
+/** Recorded programs: every procedure's program, as `procedures` writes it (a `ProceduresInput`). */
+export type RecordedPrograms = typeof RecordedProgramsSchema.Type
 
 /** The program of every procedure, with every operation's parameters. */
 export interface Programs {
@@ -106,19 +133,56 @@ export const resolvePrograms = (policy: PolicyValues, procedures: ProceduresInpu
   flushQueue: procedures?.["flush-queue"]?.map((o) => flushQueueOp(o, policy)) ?? flushQueuePreset(policy),
 })
 
+/** An operation as a scenario writes it: its bare name when it has no parameters, else the object. */
+const writtenOp = <O extends Op>(o: O): O | O["op"] => (Object.keys(o).length === 1 ? o.op : o)
+
+/**
+ * The programs as a counterexample file records them (`programs`): every procedure, every
+ * parameter explicit, so `resolvePrograms(policy, recordedPrograms(p))` gives `p` back under any
+ * policy.
+ */
+export const recordedPrograms = (p: Programs): RecordedPrograms => ({
+  unmap: p.unmap.map(writtenOp),
+  irte: p.irte.map(writtenOp),
+  "pasid-teardown": p.pasidTeardown.map(writtenOp),
+  "pasid-update": p.pasidUpdate.map(writtenOp),
+  "guest-queue": {
+    iotlb: p.guestQueue.iotlb.map(writtenOp),
+    atc: p.guestQueue.atc.map(writtenOp),
+    wait: p.guestQueue.wait.map(writtenOp),
+  },
+  release: p.release.map(writtenOp),
+  reset: p.reset.map(writtenOp),
+  "flush-queue": p.flushQueue.map(writtenOp),
+})
+
 /**
  * Why a scenario's procedures cannot be used (one line naming the procedure), or `undefined`: a
  * program that cannot run, or a program given beside a knob that presets the same procedure.
  */
 export const proceduresError = (input: PolicyInput, procedures: ProceduresInput | undefined): string | undefined => {
   if (procedures === undefined) return undefined
-  const policy = resolvePolicy(input)
   for (const [name, knobs] of Object.entries(PRESETTING) as Array<[keyof ProceduresInput, ReadonlyArray<string>]>) {
     if (procedures[name] === undefined) continue
     const clash = knobs.find((k) => (input as Record<string, unknown>)[k] !== undefined)
     if (clash !== undefined)
       return `procedures.${name} is given, and so is the knob policy.${clash} that presets it: keep one`
   }
+  return programsError(input, procedures, "procedures")
+}
+
+/**
+ * Why programs cannot run (one line naming the procedure and the entry), or `undefined`. Unlike
+ * `proceduresError` it does not ask whether a knob presets the same procedure: a counterexample
+ * file's recorded `programs` stand beside the knobs they were resolved from. `field` names the
+ * programs in the message (`procedures.unmap: …`, `programs.unmap: …`).
+ */
+export const programsError = (
+  input: PolicyInput,
+  procedures: ProceduresInput,
+  field: "procedures" | "programs",
+): string | undefined => {
+  const policy = resolvePolicy(input)
   const checks: ReadonlyArray<[string, string | undefined]> = [
     [
       "unmap",
@@ -151,7 +215,7 @@ export const proceduresError = (input: PolicyInput, procedures: ProceduresInput 
         : flushQueueProgramError(procedures["flush-queue"].map((o) => flushQueueOp(o, policy))),
     ],
   ]
-  for (const [name, error] of checks) if (error !== undefined) return `procedures.${name}: ${error}`
+  for (const [name, error] of checks) if (error !== undefined) return `${field}.${name}: ${error}`
   return undefined
 }
 

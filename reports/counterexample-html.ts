@@ -191,7 +191,7 @@ ${
   )}
 </section>`
 
-  const programs = programsUsed(scenario, result.steps)
+  const programs = programsUsed(file, result.steps)
   const programsSection =
     programs.length === 0
       ? ""
@@ -200,7 +200,7 @@ ${
           programs.map((p) => [
             `<code>${escapeHtml(p.name)}</code>`,
             `<code>${escapeHtml(p.program)}</code>`,
-            p.given ? "the scenario" : "preset of the policy knobs",
+            `${p.given ? "the scenario" : "preset of the policy knobs"}${p.current === undefined ? "" : `; recorded by the file (this version would run <code>${escapeHtml(p.current)}</code>)`}`,
           ]),
           "programs",
         )}</section>`

@@ -33,7 +33,7 @@ export const rows = (file: CounterexampleFile, result: ReplayResult): ReadonlyAr
   const vendor = vendors[file.scenario.vendor]
   const tag = vendor.domainTag
   const space = vendor.nesting.addressSpaceName
-  const positions = positionsAfter(file.scenario, result.steps)
+  const positions = positionsAfter(file, result.steps)
   return result.steps.map((s, i) => ({
     index: i,
     actor: actorOf(s.command),
@@ -68,8 +68,9 @@ export const counterexampleMarkdown = (file: CounterexampleFile, result: ReplayR
     "",
     `**Replay**: ${result.verdict} (${file.commands.length} commands, driver ${file.driver}${file.seed === undefined ? "" : `, seed ${file.seed}`})`,
     "",
-    ...programsUsed(file.scenario, result.steps).map(
-      (p) => `**Program** \`${p.name}\` (${p.given ? "the scenario's" : "preset"}): ${md(p.program)}\n`,
+    ...programsUsed(file, result.steps).map(
+      (p) =>
+        `**Program** \`${p.name}\` (${p.given ? "the scenario's" : "preset"}): ${md(p.program)}${p.current === undefined ? "" : ` (recorded by the file; this version would run: ${md(p.current)})`}\n`,
     ),
     "| # | actor | command | outcome | events | state changed | in flight |",
     "|---|---|---|---|---|---|---|",

@@ -38,11 +38,14 @@ export const renderReplay = (file: CounterexampleFile, result: ReplayResult): st
     `scenario ${file.scenario.id} (${vendors[file.scenario.vendor].name}): ${file.scenario.title}`,
     `recorded: ${file.property} at step ${file.stepIndex}, ${file.commands.length} commands`,
   ]
-  const used = programsUsed(file.scenario, result.steps)
+  const used = programsUsed(file, result.steps)
   if (used.length > 0) lines.push("programs:")
-  for (const p of used) lines.push(`  ${p.name} (${p.given ? "the scenario's" : "preset"}): ${p.program}`)
+  for (const p of used) {
+    lines.push(`  ${p.name} (${p.given ? "the scenario's" : "preset"}): ${p.program}`)
+    if (p.current !== undefined) lines.push(`    recorded by the file; this version would run: ${p.current}`)
+  }
   lines.push("")
-  const positions = positionsAfter(file.scenario, result.steps)
+  const positions = positionsAfter(file, result.steps)
   result.steps.forEach((s, i) => {
     lines.push(`#${i} ${actorOf(s.command)}  ${formatCommand(s.command)}  -> ${formatOutcome(s.outcome)}`)
     for (const e of s.events) lines.push(`     event  ${formatEvent(e, tag, space)}`)
@@ -107,9 +110,17 @@ export const ReplayDocument = Schema.Struct({
   }),
   violations: Schema.Array(ReplayViolation),
   programs: Schema.Array(
-    Schema.Struct({ name: Schema.String, program: Schema.String, given: Schema.Boolean }),
+    Schema.Struct({
+      name: Schema.String,
+      program: Schema.String,
+      given: Schema.Boolean,
+      current: Schema.optionalKey(Schema.String).annotate({
+        description: "The program this version would resolve, when it differs from the one the file recorded",
+      }),
+    }),
   ).annotate({
-    description: "The programs of the procedures the trace runs; given: the scenario states it (else a preset)",
+    description:
+      "The programs of the procedures the trace runs (a version 2 file's recorded ones); given: the scenario states it (else a preset)",
   }),
   steps: Schema.Array(ReplayStep),
 }).annotate({ identifier: "ReplayDocument", title: "iovcheck replay --json" })
@@ -118,13 +129,13 @@ export type ReplayDocument = typeof ReplayDocument.Type
 
 /** The replay as the `--json` document. */
 export const replayDocument = (file: CounterexampleFile, result: ReplayResult): ReplayDocument => {
-  const positions = positionsAfter(file.scenario, result.steps)
+  const positions = positionsAfter(file, result.steps)
   return {
     scenario: file.scenario.id,
     recorded: { property: file.property, stepIndex: file.stepIndex },
     verdict: result.verdict,
     violations: result.findings,
-    programs: programsUsed(file.scenario, result.steps),
+    programs: programsUsed(file, result.steps),
     steps: result.steps.map((s, i) => ({
       index: i,
       actor: actorOf(s.command),

@@ -25,6 +25,7 @@ import { Policy, type PolicyInput, PolicySchema, resolvePolicy } from "../model/
 import {
   type ProceduresInput,
   ProceduresSchema,
+  type Programs,
   ProgramsService,
   proceduresError,
   resolvePrograms,
@@ -128,12 +129,22 @@ export type ScenarioFile = typeof ScenarioFile.Type
 export const formatExpectation = (e: Expectation | undefined): string =>
   e === undefined ? "-" : e === "safe" ? "safe" : `violates ${e.violates.join(", ")}`
 
-/** The services `step` needs for this scenario, as a Context. */
-export const scenarioContext = (scenario: Scenario): Context.Context<Vendor | Policy | ProgramsService> => {
+/** The programs a scenario's procedures run: its own where given, else its knobs' presets. */
+export const scenarioPrograms = (scenario: Scenario): Programs =>
+  resolvePrograms(resolvePolicy(scenario.policy), scenario.procedures)
+
+/**
+ * The services `step` needs for this scenario, as a Context. `programs` (a counterexample file's
+ * recorded programs, resolved) replaces the programs the scenario would resolve to in this version.
+ */
+export const scenarioContext = (
+  scenario: Scenario,
+  programs?: Programs,
+): Context.Context<Vendor | Policy | ProgramsService> => {
   const policy = resolvePolicy(scenario.policy)
   return Context.make(Vendor, vendors[scenario.vendor]).pipe(
     Context.add(Policy, policy),
-    Context.add(ProgramsService, resolvePrograms(policy, scenario.procedures)),
+    Context.add(ProgramsService, programs ?? resolvePrograms(policy, scenario.procedures)),
   )
 }
 

@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
+import { counterexampleOf, decodeCounterexample, encodeCounterexample } from "../counterexamples/counterexample-file.ts"
 import { runInProcess } from "./run-cli.ts"
 
 const root = join(import.meta.dirname, "..")
@@ -21,6 +22,14 @@ const readJson = (path: string): Json => JSON.parse(readFileSync(join(root, path
 const scenarioJson = readJson("scenarios/sriov-ats-strict.json")
 const counterexampleJson = readJson("corpus/sriov-ats-no-atc-invalidation/atc-coherence.json")
 const tdispJson = readJson("corpus/tdisp-flip-in-flight/dma-handle-coherence.json")
+/** The corpus file above written today: format version 2, with the programs its run used. */
+const v2Json = ((): Json => {
+  const d = decodeCounterexample(JSON.stringify(counterexampleJson))
+  if (d._tag === "Error") throw new Error(d.message)
+  const f = d.file
+  const file = counterexampleOf(f.scenario, { ...f, seed: 1, path: "0" }, "0.1.0")
+  return JSON.parse(encodeCounterexample(file)) as Json
+})()
 
 let files = 0
 /** Writes `text` to a fresh file and returns its path. */
@@ -312,6 +321,36 @@ const corruptions: ReadonlyArray<readonly [string, string, ReadonlyArray<string>
     "unknown format version",
     replay(counterexampleFile((c) => (c.formatVersion = 9))),
     "formatVersion",
+  ],
+  [
+    "counterexample",
+    "unknown operation in a recorded program",
+    replay(counterexampleFile((c) => ((c.programs as Json).unmap = ["clear-pte", "flush-all", "free-page"]), v2Json)),
+    '["programs"]["unmap"][1]',
+  ],
+  [
+    "counterexample",
+    "a procedure's recorded program missing",
+    replay(counterexampleFile((c) => delete (c.programs as Json)["pasid-teardown"], v2Json)),
+    '["programs"]["pasid-teardown"]: Missing key',
+  ],
+  [
+    "counterexample",
+    "a recorded program that cannot run",
+    replay(counterexampleFile((c) => ((c.programs as Json).unmap = ["clear-pte", "wait-atc", "free-page"]), v2Json)),
+    "programs.unmap: [1] wait-atc waits for ATS completions but no invalidate-atc comes before it",
+  ],
+  [
+    "counterexample",
+    "formatVersion 2 without programs",
+    replay(counterexampleFile((c) => delete c.programs, v2Json)),
+    '["programs"]: Missing key',
+  ],
+  [
+    "counterexample",
+    "formatVersion 1 with programs",
+    replay(counterexampleFile((c) => (c.formatVersion = 1), v2Json)),
+    '["programs"]: formatVersion 1 records no programs',
   ],
   ["counterexample", "unknown property", replay(counterexampleFile((c) => (c.property = "nope"))), '["property"]'],
   [

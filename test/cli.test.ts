@@ -161,8 +161,9 @@ describe("iovcheck verify / replay", () => {
 
   it("exits 0 when a trace runs clean under a fixed design", async () => {
     const path = join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json")
-    const fixed = JSON.parse(readFileSync(path, "utf8")) as { scenario: { policy: Record<string, string> } }
-    fixed.scenario.policy.atcInvalidation = "on"
+    // A version 2 file runs its recorded programs: the fix is stated in the unmap program it records.
+    const fixed = JSON.parse(readFileSync(path, "utf8")) as { programs: { unmap: Array<unknown> } }
+    fixed.programs.unmap = ["clear-pte", "invalidate-iotlb", "invalidate-atc", "wait-atc", "free-page"]
     const fixedPath = join(out, "fixed.json")
     writeFileSync(fixedPath, JSON.stringify(fixed))
     const r = await runInProcess("replay", fixedPath)
@@ -173,7 +174,7 @@ describe("iovcheck verify / replay", () => {
   it.each([
     ["truncated JSON", (t: string) => t.slice(0, 100), "not valid JSON: line"],
     ["wrong field type", (t: string) => t.replace(/"stepIndex": \d+/, '"stepIndex": "three"'), '["stepIndex"]'],
-    ["unknown format version", (t: string) => t.replace('"formatVersion": 1', '"formatVersion": 9'), "formatVersion"],
+    ["unknown format version", (t: string) => t.replace('"formatVersion": 2', '"formatVersion": 9'), "formatVersion"],
   ])("a damaged file (%s) gives exit 2 and one line", async (_name, damage, fragment) => {
     const good = readFileSync(join(out, "sriov-ats-no-atc-invalidation", "atc-coherence.json"), "utf8")
     const path = join(out, `damaged-${_name.replaceAll(" ", "-")}.json`)

@@ -30,7 +30,7 @@ import { isAbsolute, resolve } from "node:path"
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { VERIFY_DEFAULTS } from "../api/verify.ts"
-import { counterexampleOf, exploreCounterexampleOf } from "../counterexamples/counterexample-file.ts"
+import { counterexampleOf, exploreCounterexampleOf, underScenario } from "../counterexamples/counterexample-file.ts"
 import { explore } from "../drivers/exhaustive/bfs.ts"
 import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
 import { type SearchResult, search } from "../drivers/random.ts"
@@ -150,8 +150,9 @@ export const scenarioTests = (scenarioFile: string, options: ScenarioTestOptions
           const stored = mode === "all" ? undefined : store.read(scenario, property)
           const path = store.pathOf(scenario, property)
           if (stored !== undefined) {
-            // Replayed under the scenario as it is now: an edited design must still break.
-            const current = { ...stored, scenario }
+            // Replayed under the scenario as it is now, with the programs it resolves to in this
+            // version (not the ones the stored file recorded): an edited design must still break.
+            const current = underScenario(stored, scenario)
             const result = replay(current)
             if (result.verdict !== "reproduced")
               throw traceFailure(

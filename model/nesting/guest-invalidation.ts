@@ -62,31 +62,42 @@ import { procedureByPid, putProcedure, removeProcedure } from "../host/host.ts"
 import { nestedIotlbInvalidate, pridOf, putStage1Table, stage1Table } from "./nesting.ts"
 import type { AtcTarget, NestingContext } from "./vendor-nesting.ts"
 
+/** Schema of one operation of the guest queue's `iotlb` list as a scenario writes it. */
+export const GuestIotlbOpInput = Schema.Union([
+  opInput("invalidate-iotlb", {}),
+  opInput("synthesize-atc", { targets: Schema.optionalKey(Schema.Literals(["every-table", "one-table"])) }),
+]).annotate({
+  message:
+    "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
+})
+
+/** Schema of one operation of the guest queue's `atc` list as a scenario writes it. */
+export const GuestAtcOpInput = opInput("forward-atc", {
+  vrid: Schema.optionalKey(Schema.Literals(["translated", "untranslated"])),
+}).annotate({
+  message: "Expected a guest ATC descriptor operation: forward-atc {vrid: translated|untranslated}",
+})
+
+/** Schema of one operation of the guest queue's `wait` list as a scenario writes it. */
+export const GuestWaitOpInput = WaitAtcInput.annotate({
+  message: "Expected a guest wait descriptor operation: wait-atc {onTimeout}",
+})
+
 /** Schema of the guest-queue program as a scenario writes it: operations per descriptor kind. */
 export const GuestQueueProgramInput = Schema.Struct({
-  iotlb: Schema.optionalKey(
-    Schema.Array(
-      Schema.Union([
-        opInput("invalidate-iotlb", {}),
-        opInput("synthesize-atc", { targets: Schema.optionalKey(Schema.Literals(["every-table", "one-table"])) }),
-      ]).annotate({
-        message:
-          "Expected a guest IOTLB descriptor operation: invalidate-iotlb, synthesize-atc {targets: every-table|one-table}",
-      }),
-    ),
-  ),
-  atc: Schema.optionalKey(
-    Schema.Array(
-      opInput("forward-atc", { vrid: Schema.optionalKey(Schema.Literals(["translated", "untranslated"])) }).annotate({
-        message: "Expected a guest ATC descriptor operation: forward-atc {vrid: translated|untranslated}",
-      }),
-    ),
-  ),
-  wait: Schema.optionalKey(
-    Schema.Array(
-      WaitAtcInput.annotate({ message: "Expected a guest wait descriptor operation: wait-atc {onTimeout}" }),
-    ),
-  ),
+  iotlb: Schema.optionalKey(Schema.Array(GuestIotlbOpInput)),
+  atc: Schema.optionalKey(Schema.Array(GuestAtcOpInput)),
+  wait: Schema.optionalKey(Schema.Array(GuestWaitOpInput)),
+})
+
+/**
+ * Schema of the guest-queue program as a counterexample file records it (`programs`): every list
+ * given, so replay needs no preset.
+ */
+export const RecordedGuestQueueProgram = Schema.Struct({
+  iotlb: Schema.Array(GuestIotlbOpInput),
+  atc: Schema.Array(GuestAtcOpInput),
+  wait: Schema.Array(GuestWaitOpInput),
 })
 
 /** What the VMM does with each kind of guest descriptor (see the module doc). */
