@@ -215,6 +215,6 @@ export const verifyCommand = Command.make(
 ).pipe(
   Command.withShortDescription("Search every scenario for property violations and print a verdict table"),
   Command.withDescription(
-    `Search every scenario for property violations and print a verdict table; writes OUT/<scenario>/<property>.json and OUT/summary.json (default OUT: ${VERIFY_DEFAULTS.out}). Exit 0 every verdict as expected, 1 otherwise, 2 bad usage or input, 130/143 interrupted (the completed scenarios are summarized)`,
+    `Search every scenario for property violations (random traces, then a bounded breadth-first exploration) and print a verdict table; writes OUT/<scenario>/<property>.json and OUT/summary.json (default OUT: ${VERIFY_DEFAULTS.out}). Exit 0 every verdict as expected, 1 otherwise, 2 bad usage or input, 130/143 interrupted (the completed scenarios are summarized)`,
   ),
 )
