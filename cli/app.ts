@@ -18,7 +18,7 @@ import * as NodeStdio from "@effect/platform-node-shared/NodeStdio"
 import * as NodeTerminal from "@effect/platform-node-shared/NodeTerminal"
 import { Console, Effect, Layer } from "effect"
 import { CliOutput, Command } from "effect/cli"
-import { ExitCode, ExitCodeCell, exitWith } from "./exit-codes.ts"
+import { ExitCode, ExitCodeCell, exitWith, isSystemError } from "./exit-codes.ts"
 import { exploreCommand } from "./explore.ts"
 import { fuzzCommand } from "./fuzz.ts"
 import { mergeCommand } from "./merge.ts"
@@ -63,9 +63,6 @@ const oneLinePresenter = CliOutput.layerPresenter({
         )
       : CliOutput.defaultPresenter.present(event),
 })
-
-const isSystemError = (u: unknown): boolean =>
-  u instanceof Error && typeof (u as NodeJS.ErrnoException).code === "string" && "syscall" in u
 
 const firstLine = (u: unknown): string => (u instanceof Error ? u.message : String(u)).split("\n")[0] ?? ""
 

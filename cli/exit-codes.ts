@@ -36,3 +36,7 @@ export const exitWith = (code: number): Effect.Effect<void, never, ExitCodeCell>
     const cell = yield* ExitCodeCell
     cell.code = code
   })
+
+/** Whether `u` is a Node system error (a failed syscall: unwritable folder, no such file), which is bad input (exit 2). */
+export const isSystemError = (u: unknown): boolean =>
+  u instanceof Error && typeof (u as NodeJS.ErrnoException).code === "string" && "syscall" in u

@@ -10,6 +10,7 @@ import { parentPort, workerData } from "node:worker_threads"
 import { type VerifyOptions, verifyScenario } from "../api/verify.ts"
 import type { ScenarioReport } from "../reports/verify-report.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
+import { isSystemError } from "./exit-codes.ts"
 
 /** What the coordinator sends: a scenario to search (its index in the run), or the end of the work. */
 export type VerifyWorkerRequest =
@@ -29,8 +30,7 @@ export const verifyOne = (index: number, scenario: Scenario, options: VerifyOpti
   try {
     return { _tag: "Report", index, report: verifyScenario(scenario, options) }
   } catch (e) {
-    const system = e instanceof Error && typeof (e as NodeJS.ErrnoException).code === "string" && "syscall" in e
-    return { _tag: "Crash", index, message: e instanceof Error ? e.message : String(e), system }
+    return { _tag: "Crash", index, message: e instanceof Error ? e.message : String(e), system: isSystemError(e) }
   }
 }
 
