@@ -14,7 +14,8 @@ import { writeCounterexample } from "../cli/outputs.ts"
 import { version } from "../cli/version.ts"
 import { exploreCounterexampleOf } from "../counterexamples/counterexample-file.ts"
 import { type ExploreProgress, type ExploreResult, explore as bfs } from "../drivers/exhaustive/bfs.ts"
-import { iovcheckModel, scenarioModelSpec } from "../drivers/exhaustive/iovcheck-model.ts"
+import { iovcheckModel, type Reduction, scenarioModelSpec } from "../drivers/exhaustive/iovcheck-model.ts"
+import { symmetryClasses } from "../drivers/exhaustive/symmetry.ts"
 import { type ExplorerPool, exploreParallel, parallelExplorerAvailable } from "../drivers/exhaustive/parallel-bfs.ts"
 import type { Command } from "../model/command.ts"
 import type { State } from "../model/state.ts"
@@ -36,6 +37,13 @@ export interface ExploreOptions {
   /** Called about every `progressMs` milliseconds while the search runs. */
   readonly onProgress?: (p: ExploreProgress) => void
   readonly progressMs?: number
+  /**
+   * State-space reductions to use (default none): `"symmetry"` counts states that differ by a
+   * permutation of interchangeable VFs as one (`drivers/exhaustive/symmetry.ts`); a scenario
+   * without interchangeable VFs is explored without it. Verdicts, completed depths and shortest
+   * lengths are those of the unreduced search; distinct-state counts are of the reduced one.
+   */
+  readonly reductions?: ReadonlyArray<Reduction>
 }
 
 /** An exploration's bounds and the threads it may use. */
@@ -69,7 +77,16 @@ const searchOptions = (options: ExploreOptions) => {
  * Node system error when `out` cannot be written.
  */
 export const exploreScenario = (scenario: Scenario, options: ExploreOptions = {}): ExploreReport =>
-  reportOf(scenario, bfs(iovcheckModel(scenario, properties), searchOptions(options)), options, 1)
+  reportOf(
+    scenario,
+    bfs(iovcheckModel(scenario, properties, reductionsFor(scenario, options)), searchOptions(options)),
+    options,
+    1,
+  )
+
+/** The reductions of `options` that apply to `scenario` (symmetry only where it has interchangeable VFs). */
+export const reductionsFor = (scenario: Scenario, options: ExploreOptions): ReadonlyArray<Reduction> =>
+  (options.reductions ?? []).filter((r) => r !== "symmetry" || symmetryClasses(scenario.topology).length > 0)
 
 /**
  * Threads an exploration runs on: `options.workers`, or 1 where the parallel explorer's compiled
@@ -89,7 +106,7 @@ export const exploreScenarioParallel = async (
   const workers = explorationThreads(options)
   if (workers <= 1) return exploreScenario(scenario, options)
   const search = searchOptions(options)
-  const spec = scenarioModelSpec(scenario)
+  const spec = scenarioModelSpec(scenario, undefined, reductionsFor(scenario, options))
   const r =
     options.pool !== undefined && options.pool.workers === workers
       ? await options.pool.explore<State, Command>(spec, search)
@@ -138,7 +155,7 @@ const reportOf = (
     violations,
     statesPerDepth: r.statesPerDepth,
     workers,
-    reductions: [],
+    reductions: [...reductionsFor(scenario, options)],
     reductionRatio: null,
   }
 }

@@ -12,6 +12,7 @@ import type { ExploreProgress } from "../drivers/exhaustive/bfs.ts"
 import type { Scenario } from "../scenarios/scenario.ts"
 import { ExplorerPool } from "../drivers/exhaustive/parallel-bfs.ts"
 import { explorationThreads, exploreScenarioParallel } from "../api/explore.ts"
+import type { Reduction } from "../drivers/exhaustive/iovcheck-model.ts"
 import type { ExploreReport } from "../reports/explore-report.ts"
 
 /** What the coordinator hands the worker; `stop` is an Int32 flag (non-zero: stop). */
@@ -25,6 +26,8 @@ export interface ExploreWorkerInput {
   readonly workers: number
   /** How often to post progress, in milliseconds. */
   readonly progressMs: number
+  /** State-space reductions (`--symmetry`: `["symmetry"]`). */
+  readonly reductions: ReadonlyArray<Reduction>
 }
 
 /** What the worker posts: progress, a report per explored scenario, or the error that ended it. */

@@ -1,5 +1,5 @@
 /**
- * `iovcheck explore [--scenario ID_OR_FILE]... [--depth K] [--max-states N] [--workers N] [--out DIR] [--json]`
+ * `iovcheck explore [--scenario ID_OR_FILE]... [--depth K] [--max-states N] [--workers N] [--symmetry] [--out DIR] [--json]`
  *
  * Breadth-first search of each scenario (default: the whole catalogue) over every enabled command,
  * deduplicating states by 64-bit fingerprint and checking every property on every transition, to
@@ -11,7 +11,9 @@
  *
  * With `--workers N` (default: every core) each scenario is explored by N search threads over one
  * shared fingerprint table (`drivers/exhaustive/parallel-bfs.ts`): the same distinct states per
- * depth, verdicts and shortest lengths as one thread. Progress goes to stderr: on a terminal a live
+ * depth, verdicts and shortest lengths as one thread. With `--symmetry`, states that differ by a
+ * permutation of interchangeable VFs count as one (`drivers/exhaustive/symmetry.ts`): the same
+ * verdicts, completed depths and shortest lengths in fewer distinct states. Progress goes to stderr: on a terminal a live
  * line (scenario, depth, distinct states, states/s), elsewhere a line every 10 s.
  *
  * The search runs in a worker thread (`explore-worker.ts`), so SIGINT/SIGTERM reach the main
@@ -107,6 +109,12 @@ export const exploreCommand = Command.make(
       ),
       Flag.optional,
     ),
+    symmetry: Flag.Boolean("symmetry").pipe(
+      Flag.withDescription(
+        "Count states that differ by a permutation of interchangeable VFs (same PF, device and topology entry) as one: the same verdicts and shortest lengths in fewer states",
+      ),
+      Flag.withDefault(false),
+    ),
     json: jsonFlag("Print the JSON document"),
   },
   (flags) =>
@@ -136,7 +144,16 @@ export const exploreCommand = Command.make(
         const progress = progressLine(tty)
         yield* Effect.promise(() =>
           runInWorker(
-            { scenarios, depth, maxStates, out: flags.out, stop: stopFlag, workers, progressMs: tty ? 500 : 10_000 },
+            {
+              scenarios,
+              depth,
+              maxStates,
+              out: flags.out,
+              stop: stopFlag,
+              workers,
+              progressMs: tty ? 500 : 10_000,
+              reductions: flags.symmetry ? ["symmetry"] : [],
+            },
             (m) => {
               if (m._tag === "Crash") crashes.push(m.message)
               else if (m._tag === "Progress") progress.show(m.id, m.progress)

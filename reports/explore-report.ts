@@ -69,10 +69,12 @@ export const ExploreReport = Schema.Struct({
   }),
   workers: Count.annotate({ description: "Search threads used (1: one thread)" }),
   reductions: Schema.Array(Schema.String).annotate({
-    description: "State-space reductions that ran (none yet: every distinct state is explored)",
+    description:
+      'State-space reductions that ran: [] (every distinct state explored) or ["symmetry"] (states that differ by a permutation of interchangeable VFs counted once; explore --symmetry)',
   }),
   reductionRatio: Schema.NullOr(NonNegative).annotate({
-    description: "Distinct states with the reductions / without, when some ran; else null",
+    description:
+      "Distinct states with the reductions / without at the same depth, where both searches ran (npm run bench); null from explore, which runs one",
   }),
 }).annotate({ identifier: "ExploreReport" })
 /** One scenario's exploration. */

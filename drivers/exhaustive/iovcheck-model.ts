@@ -26,6 +26,13 @@ import { MODEL_DEFECT } from "../run-trace.ts"
 import type { Checked, ExplorableModel, ModelViolation, Successor } from "./bfs.ts"
 import { fingerprintValue } from "./fingerprint.ts"
 import type { ModelSpec } from "./parallel-bfs.ts"
+import { canonicalFingerprint, symmetryClasses } from "./symmetry.ts"
+
+/**
+ * The state-space reductions an exploration may use: `"symmetry"` (`symmetry.ts`: states that
+ * differ by a permutation of interchangeable VFs count as one).
+ */
+export type Reduction = "symmetry"
 
 /** A transition as the iovcheck model's `next` returns it: the successor with the step's outcome and events. */
 interface IovcheckSuccessor extends Successor<State> {
@@ -46,6 +53,7 @@ const NONE: ReadonlyArray<ModelViolation> = []
 export const iovcheckModel = (
   scenario: Scenario,
   properties: ReadonlyArray<Property>,
+  reductions: ReadonlyArray<Reduction> = [],
 ): ExplorableModel<State, Command> => {
   const services = scenarioContext(scenario)
   const ctx = {
@@ -87,7 +95,9 @@ export const iovcheckModel = (
       }
       return { violations: violations ?? NONE }
     },
-    fingerprint: fingerprintValue,
+    fingerprint: reductions.includes("symmetry")
+      ? canonicalFingerprint(symmetryClasses(scenario.topology))
+      : (s) => fingerprintValue(s),
     propertyCount: properties.length,
   }
 }
@@ -100,15 +110,24 @@ export const iovcheckModel = (
 export const scenarioModel = (
   scenario: Scenario,
   propertyIds?: ReadonlyArray<string>,
+  reductions: ReadonlyArray<Reduction> = [],
 ): ExplorableModel<State, Command> =>
   iovcheckModel(
     scenario,
     propertyIds === undefined ? catalogueProperties : catalogueProperties.filter((p) => propertyIds.includes(p.id)),
+    reductions,
   )
 
-/** How a thread of the parallel explorer builds {@link scenarioModel} of `scenario` (and `propertyIds`). */
-export const scenarioModelSpec = (scenario: Scenario, propertyIds?: ReadonlyArray<string>): ModelSpec => ({
+/**
+ * How a thread of the parallel explorer builds {@link scenarioModel} of `scenario` (and
+ * `propertyIds`, with `reductions`).
+ */
+export const scenarioModelSpec = (
+  scenario: Scenario,
+  propertyIds?: ReadonlyArray<string>,
+  reductions: ReadonlyArray<Reduction> = [],
+): ModelSpec => ({
   module: import.meta.url,
   export: "scenarioModel",
-  args: propertyIds === undefined ? [scenario] : [scenario, propertyIds],
+  args: [scenario, propertyIds, reductions],
 })
