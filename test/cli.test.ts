@@ -275,4 +275,21 @@ describe("iovcheck explore", () => {
     expect(JSON.parse(readFileSync(join(out, "summary.json"), "utf8")).interrupted).toBe(false)
     expect(readFileSync(join(out, "junit.xml"), "utf8")).toContain('failures="2"')
   })
+
+  it("--symmetry: the same verdict and depth in fewer distinct states, with the reduction recorded", () => {
+    type Doc = {
+      scenarios: Array<{ depthCompleted: number; distinctStates: number; verdict: string; reductions: Array<string> }>
+    }
+    const explored = (...flags: Array<string>) => {
+      const out = mkdtempSync(join(tmpdir(), "iovcheck-explore-"))
+      const r = run("explore", "--scenario", "sriov-ats-strict", "--depth", "4", "--json", "--out", out, ...flags)
+      expect(r.code).toBe(0)
+      return (JSON.parse(r.stdout) as Doc).scenarios[0]
+    }
+    const plain = explored()
+    const reduced = explored("--symmetry")
+    expect([plain?.reductions, reduced?.reductions]).toEqual([[], ["symmetry"]])
+    expect([reduced?.verdict, reduced?.depthCompleted]).toEqual([plain?.verdict, plain?.depthCompleted])
+    expect(reduced?.distinctStates).toBeLessThan(plain?.distinctStates ?? 0)
+  })
 })
