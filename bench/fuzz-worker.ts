@@ -1,6 +1,7 @@
 /**
  * A benchmark worker (figure 5, fuzz scaling): runs the random driver on one scenario with rotating
- * seeds until its time budget ends, and posts the number of commands it executed.
+ * seeds for `ms` milliseconds twice, and posts its commands per second over each: `cold` (from its
+ * start, while V8 still compiles the model) and `steady` (after).
  *
  * @module
  */
@@ -11,14 +12,21 @@ import { resolveScenario } from "../scenarios/catalogue.ts"
 
 const { scenario, ms, seed } = workerData as { scenario: string; ms: number; seed: number }
 const s = resolveScenario(scenario)
-const until = performance.now() + ms
-let commands = 0
-for (let round = 0; performance.now() < until; round++)
-  commands += search(s, {
-    runs: 50,
-    seed: seed * 1000 + round,
-    maxSteps: 100,
-    properties,
-    now: () => performance.now(),
-  }).commands
-parentPort?.postMessage({ commands })
+let round = 0
+const commandsPerSecond = (): number => {
+  const started = performance.now()
+  const until = started + ms
+  let commands = 0
+  for (; performance.now() < until; round++)
+    commands += search(s, {
+      runs: 50,
+      seed: seed * 1000 + round,
+      maxSteps: 100,
+      properties,
+      now: () => performance.now(),
+    }).commands
+  return (commands / (performance.now() - started)) * 1000
+}
+const cold = commandsPerSecond()
+const steady = commandsPerSecond()
+parentPort?.postMessage({ cold, steady })
