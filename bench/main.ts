@@ -6,8 +6,9 @@
  * 1. Random driver throughput per scenario family, property checks included, against fast-check's
  *    own `fc.modelRun` on a trivial counter model (the framework ceiling).
  * 2. Where a random trace's time goes: generation, `step`, property checks, shrinking.
- * 3. Explorer throughput: 2PC with 7 resource managers and the largest iovcheck scenario, memory
- *    per stored state, against a plain-JS BFS of the same 2PC model.
+ * 3. Explorer throughput: 2PC with 7 resource managers against a plain-JS BFS of the same model;
+ *    the largest PASID/PRI scenario and a nested one on one thread and on the parallel explorer's
+ *    two; memory per stored state.
  * 4. Time to first counterexample per unsafe catalogue scenario: median over 10 seeds; shrink time.
  * 5. Fuzz scaling: commands per second with 1 and with 2 worker threads, cold (JIT warm-up) and steady.
  * 6. Symmetry reduction: distinct states and time to one depth with and without it.
@@ -22,7 +23,8 @@ import { Effect } from "effect"
 import fc from "fast-check"
 import { Bench } from "tinybench"
 import { type ExploreResult, explore } from "../drivers/exhaustive/bfs.ts"
-import { iovcheckModel } from "../drivers/exhaustive/iovcheck-model.ts"
+import { iovcheckModel, scenarioModelSpec } from "../drivers/exhaustive/iovcheck-model.ts"
+import { ExplorerPool } from "../drivers/exhaustive/parallel-bfs.ts"
 import { twoPhaseCommit } from "../drivers/exhaustive/two-phase-commit.ts"
 import { fromChoices, search } from "../drivers/random.ts"
 import { runTrace } from "../drivers/run-trace.ts"
@@ -180,19 +182,55 @@ console.log(
     3,
   )
   const plain2pc = await rate("plain BFS 2PC(7)", () => plainTwoPhaseBfs(7), 3)
-  const largest = byId("vf-pasid-emulated-iommu-enforced")
-  let bytesPerState = 0
-  let transitions = 0
-  const iov = await rate(
-    "explore largest",
-    () => {
-      const r = explore(iovcheckModel(largest, properties), { depth: 6, maxStates: 1e7, now })
-      bytesPerState = r.bytesPerState
-      transitions = r.transitions
-      return r.distinctStates
-    },
-    3,
-  )
+  /** One iovcheck scenario explored to `depth` on one thread: states/s, transitions, bytes per state. */
+  const single = async (id: string, depth: number) => {
+    let bytesPerState = 0
+    let transitions = 0
+    const r = await rate(
+      `explore ${id}`,
+      () => {
+        const x = explore(iovcheckModel(byId(id), properties), { depth, maxStates: 1e8, now })
+        bytesPerState = x.bytesPerState
+        transitions = x.transitions
+        return x.distinctStates
+      },
+      3,
+    )
+    return { id, depth, threads: 1, r, transitions, bytesPerState }
+  }
+  /** The same search on the parallel explorer's `threads` threads (a pool started once, warmed up by the first run). */
+  const parallel = async (id: string, depth: number, threads: number) => {
+    const pool = ExplorerPool.start(threads)
+    try {
+      const runs: Array<ExploreResult<unknown>> = []
+      for (let i = 0; i < 3; i++)
+        runs.push(await pool.explore(scenarioModelSpec(byId(id)), { depth, maxStates: 1e8, now }))
+      const ms = runs.slice(1).map((x) => x.elapsedMs)
+      const last = runs[runs.length - 1] as ExploreResult<unknown>
+      const perSecond = (n: number) => round((last.distinctStates / n) * 1000)
+      return {
+        id,
+        depth,
+        threads,
+        r: {
+          perSecond: perSecond(median(ms)),
+          minPerSecond: perSecond(Math.max(...ms)),
+          maxPerSecond: perSecond(Math.min(...ms)),
+          count: last.distinctStates,
+        },
+        transitions: last.transitions,
+        bytesPerState: last.bytesPerState,
+      }
+    } finally {
+      await pool.close()
+    }
+  }
+  const iovRows = [
+    await single("vf-pasid-emulated-iommu-enforced", 6),
+    await single("nested-amd-forwarded-atc", 6),
+    await parallel("vf-pasid-emulated-iommu-enforced", 6, 2),
+    await parallel("nested-amd-forwarded-atc", 6, 2),
+  ]
   const twoPcBytes = explore(twoPhaseCommit(7), { depth: 1000, maxStates: 1e7, now }).bytesPerState
   results.explorer = {
     twoPhaseCommit7: {
@@ -201,22 +239,24 @@ console.log(
       bytesPerState: round(twoPcBytes, 1),
     },
     plainBfs7: { statesPerSecond: plain2pc.perSecond },
-    largestScenario: {
-      id: largest.id,
-      depth: 6,
-      distinctStates: iov.count,
-      transitions,
-      statesPerSecond: iov.perSecond,
-      bytesPerState: round(bytesPerState, 1),
-    },
+    scenarios: iovRows.map((x) => ({
+      id: x.id,
+      depth: x.depth,
+      threads: x.threads,
+      distinctStates: x.r.count,
+      transitions: x.transitions,
+      statesPerSecond: x.r.perSecond,
+      bytesPerState: round(x.bytesPerState, 1),
+    })),
   }
   console.log("\n## 3. Exhaustive explorer (distinct states/s)\n")
   console.log(
     renderTable(
-      ["model", "distinct states", "states/s (median)", "min", "max", "bytes/state (table + parents)"],
+      ["model", "threads", "distinct states", "states/s (median)", "min", "max", "bytes/state (table + parents)"],
       [
         [
           "2PC, 7 RMs (iovcheck explorer)",
+          "1",
           fmt(explorer2pc.count),
           fmt(explorer2pc.perSecond),
           fmt(explorer2pc.minPerSecond),
@@ -225,20 +265,22 @@ console.log(
         ],
         [
           "2PC, 7 RMs (plain-JS BFS, Set<number>)",
+          "1",
           fmt(plain2pc.count),
           fmt(plain2pc.perSecond),
           fmt(plain2pc.minPerSecond),
           fmt(plain2pc.maxPerSecond),
           "-",
         ],
-        [
-          `${largest.id}, depth 6`,
-          fmt(iov.count),
-          fmt(iov.perSecond),
-          fmt(iov.minPerSecond),
-          fmt(iov.maxPerSecond),
-          String(round(bytesPerState, 1)),
-        ],
+        ...iovRows.map((x) => [
+          `${x.id}, depth ${x.depth}`,
+          String(x.threads),
+          fmt(x.r.count),
+          fmt(x.r.perSecond),
+          fmt(x.r.minPerSecond),
+          fmt(x.r.maxPerSecond),
+          String(round(x.bytesPerState, 1)),
+        ]),
       ],
     ),
   )

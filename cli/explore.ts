@@ -42,6 +42,7 @@ import {
 } from "../reports/explore-report.ts"
 import { ExitCode, exitWith, signalExitCode } from "./exit-codes.ts"
 import type { ExploreProgress } from "../drivers/exhaustive/bfs.ts"
+import { explorerHeapMb } from "../drivers/exhaustive/parallel-bfs.ts"
 import { type ExploreWorkerInput, type ExploreWorkerMessage, runExploration } from "./explore-worker.ts"
 import { jsonFlag, outFlag, positiveInt, scenarioFlag } from "./flags.ts"
 import { prepareOutDir, writeSummary } from "./outputs.ts"
@@ -58,7 +59,12 @@ const runInWorker = (input: ExploreWorkerInput, onMessage: (m: ExploreWorkerMess
   const url = new URL("./explore-worker.js", import.meta.url)
   if (!existsSync(fileURLToPath(url))) return runExploration(input, onMessage)
   return new Promise((resolve) => {
-    const worker = new Worker(url, { workerData: { exploreWorker: true, input } })
+    // With one search thread this thread holds the frontier (with more, the search threads do, and
+    // this one little): a limit, not a reservation.
+    const worker = new Worker(url, {
+      workerData: { exploreWorker: true, input },
+      resourceLimits: { maxOldGenerationSizeMb: explorerHeapMb(1) },
+    })
     worker.on("message", onMessage)
     worker.on("error", (e) => onMessage({ _tag: "Crash", message: e.message }))
     worker.on("exit", () => resolve())

@@ -55,12 +55,29 @@ export const Exploration = Schema.Struct({
 })
 
 /**
- * A pinned bounded proof (issue 19): the explorer, run to `depth`, must find exactly
- * `distinctStates` distinct states and no violation. Its depth is at least the longest `shortest`
- * counterexample of the scenario's unsafe siblings plus two, so it rules out, in this world, the
- * bugs its siblings show and their near variants. `npm run prove` (and the nightly workflow) checks it.
+ * A state-space reduction of the exhaustive explorer: `"symmetry"` counts states that differ by a
+ * permutation of interchangeable VFs as one (`drivers/exhaustive/symmetry.ts`).
  */
-export const Proof = Exploration
+export const Reduction = Schema.Literal("symmetry")
+/** A state-space reduction of the exhaustive explorer. */
+export type Reduction = typeof Reduction.Type
+
+/**
+ * A pinned bounded proof (issue 19): the explorer, run to `depth` with `reductions` (none when
+ * absent), must find exactly `distinctStates` distinct states (counted after the reductions) and no
+ * violation. Its depth is at least the longest `shortest` counterexample of the scenario's unsafe
+ * siblings plus two, so it rules out, in this world, the bugs its siblings show and their near
+ * variants. `npm run prove` (and the nightly workflow) checks it. A proof with reductions is as
+ * strong as one without where the reductions are sound (every permutation an automorphism of the
+ * transition system and the properties: `symmetry.test.ts`), and reaches depths whose unreduced
+ * state space does not fit a nightly budget.
+ */
+export const Proof = Schema.Struct({
+  ...Exploration.fields,
+  reductions: Schema.optionalKey(Schema.Array(Reduction)).annotate({
+    description: "State-space reductions the explorer runs with to re-derive this proof (none when absent)",
+  }),
+})
 
 /** An unsafe scenario's shortest counterexample length (in commands) per expected property. */
 export const Shortest = Schema.Record(Schema.String, Schema.Int.check(Schema.isGreaterThanOrEqualTo(1)))

@@ -74,8 +74,6 @@ export const requiredProofDepth = (safe: Scenario, catalogue: ReadonlyArray<Scen
 export const PROOF_GAPS: Readonly<Record<string, string>> = {
   "nested-amd-forwarded-atc":
     "needs depth 10 (nested-shared-pdid: 8); pinned at depth 7, 1,207,389 distinct states (948,908 new at depth 7, growing about 4.5-fold per level: depth 10 is about 90 million)",
-  "nested-smmuv3-forwarded-atc":
-    "needs depth 9 (nested-smmuv3-untranslated-vrid: 7); pinned at depth 7, 1,055,541 distinct states (820,452 new at depth 7, growing about 4.3-fold per level: depth 9 is about 19 million)",
 }
 
 /**

@@ -154,6 +154,10 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
   search: for (let d = 1; d <= options.depth; d++) {
     const nextFrontier: Array<S> = []
     const nextIndex: Array<number> = []
+    // The states of the last level are never expanded: they are counted, not kept (most of a
+    // search's memory: the last level holds about four in five of its distinct states).
+    const keep = d < options.depth
+    let newStates = 0
     for (let f = 0; f < frontier.length; f++) {
       const state = frontier[f] as S
       const from = frontierIndex[f] as number
@@ -213,8 +217,11 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
         choice = growInt32(choice, index)
         parent[index] = from
         choice[index] = k
-        nextFrontier.push(after as S)
-        nextIndex.push(index)
+        newStates++
+        if (keep) {
+          nextFrontier.push(after as S)
+          nextIndex.push(index)
+        }
         if (seen.size >= options.maxStates) {
           stoppedBy = "max-states"
           break search
@@ -222,12 +229,12 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       }
     }
     depthCompleted = d
-    statesPerDepth.push(nextFrontier.length)
+    statesPerDepth.push(newStates)
     if (found.size >= model.propertyCount) {
       stoppedBy = "all-violated"
       break
     }
-    if (nextFrontier.length === 0) {
+    if (newStates === 0) {
       stoppedBy = "exhausted"
       break
     }

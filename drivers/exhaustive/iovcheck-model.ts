@@ -21,7 +21,7 @@ import type { Outcome } from "../../model/outcome.ts"
 import { Vendor } from "../../model/vendor.ts"
 import { properties as catalogueProperties } from "../../properties/catalogue.ts"
 import type { Property } from "../../properties/property.ts"
-import { type Scenario, scenarioContext } from "../../scenarios/scenario.ts"
+import { type Reduction, type Scenario, scenarioContext } from "../../scenarios/scenario.ts"
 import { MODEL_DEFECT } from "../run-trace.ts"
 import type { Checked, ExplorableModel, ModelViolation, Successor } from "./bfs.ts"
 import { fingerprintValue } from "./fingerprint.ts"
@@ -30,9 +30,10 @@ import { canonicalFingerprint, symmetryClasses } from "./symmetry.ts"
 
 /**
  * The state-space reductions an exploration may use: `"symmetry"` (`symmetry.ts`: states that
- * differ by a permutation of interchangeable VFs count as one).
+ * differ by a permutation of interchangeable VFs count as one). Defined with the scenario's schema,
+ * where a pinned proof records the reductions it was derived with.
  */
-export type Reduction = "symmetry"
+export type { Reduction } from "../../scenarios/scenario.ts"
 
 /** A transition as the iovcheck model's `next` returns it: the successor with the step's outcome and events. */
 interface IovcheckSuccessor extends Successor<State> {

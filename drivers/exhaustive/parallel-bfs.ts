@@ -29,6 +29,8 @@
  * @module
  */
 import { existsSync } from "node:fs"
+import { totalmem } from "node:os"
+import { getHeapStatistics } from "node:v8"
 import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { ExplorableModel, ExploreOptions, ExploreResult, ModelViolation, StopReason } from "./bfs.ts"
@@ -52,6 +54,20 @@ export const loadModel = async <S, C>(spec: ModelSpec): Promise<ExplorableModel<
   if (typeof factory !== "function") throw new Error(`${spec.module} has no model factory ${spec.export}`)
   return factory(...spec.args)
 }
+
+/**
+ * The V8 heap (old generation, MiB) each of `threads` search threads gets: three quarters of the
+ * machine's memory shared between them, and never less than V8's default for this process. A
+ * search keeps its frontier, the states of the level being expanded, in the V8 heap (about 1.3 KB
+ * a state in the nested scenarios); the visited set and the parent pointers live outside it. V8's
+ * default limit (about 4 GiB) would stop a search with a few million states in one level on a
+ * machine with memory to spare.
+ */
+export const explorerHeapMb = (threads: number): number =>
+  Math.max(
+    Math.floor(getHeapStatistics().heap_size_limit / 2 ** 20),
+    Math.floor((totalmem() * 0.75) / Math.max(1, threads) / 2 ** 20),
+  )
 
 /** The compiled search thread's entry point (next to this module in `dist/`). */
 const workerUrl = new URL("./parallel-worker.js", import.meta.url)
@@ -92,7 +108,12 @@ export interface FoundViolation extends ModelViolation {
 export type ToSearchWorker =
   | { readonly _tag: "Load"; readonly setup: SearchSetup }
   | { readonly _tag: "Unload" }
-  | { readonly _tag: "Level"; readonly known: ReadonlyArray<string> }
+  | {
+      readonly _tag: "Level"
+      readonly known: ReadonlyArray<string>
+      /** The search's last level: its new states are counted, not kept (they are never expanded). */
+      readonly last: boolean
+    }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "Give"; readonly count: number }
   | { readonly _tag: "Take"; readonly states: ReadonlyArray<unknown>; readonly ids: ReadonlyArray<number> }
@@ -171,7 +192,10 @@ export class ExplorerPool {
   static start(workers: number): ExplorerPool {
     const inboxes = Array.from({ length: Math.max(1, Math.floor(workers)) }, () => new Inbox())
     const threads = inboxes.map((inbox, worker) => {
-      const t = new Worker(workerUrl, { workerData: { parallelExploreWorker: true } })
+      const t = new Worker(workerUrl, {
+        workerData: { parallelExploreWorker: true },
+        resourceLimits: { maxOldGenerationSizeMb: explorerHeapMb(inboxes.length) },
+      })
       t.on("message", (m: FromSearchWorker) => inbox.push(m))
       t.on("error", (e) => inbox.fail(e))
       t.on("exit", (code) => inbox.fail(new Error(`explorer thread ${worker} exited (code ${code})`)))
@@ -258,7 +282,7 @@ const exploreOn = async <S, C>(
       depth = d
       await rebalance(frontiers, send, inbox)
       const known = [...found.keys()]
-      for (let w = 0; w < workers; w++) send(w, { _tag: "Level", known })
+      for (let w = 0; w < workers; w++) send(w, { _tag: "Level", known, last: d === options.depth })
       const done: Array<Extract<FromSearchWorker, { _tag: "LevelDone" }> | undefined> = frontiers.map(() => undefined)
       let running = parentBuffers.map((_, w) => w)
       while (running.length > 0) {

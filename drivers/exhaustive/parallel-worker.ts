@@ -59,6 +59,8 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
   let f = 0
   let k = 0
   let commands: ReadonlyArray<unknown> | undefined
+  let added = 0
+  let keep = true
   let transitions = 0
   let known = new Set<string>()
   let found = new Map<string, FoundViolation>()
@@ -69,7 +71,7 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
   }
 
   const finishLevel = (): void => {
-    post({ _tag: "LevelDone", added: next.length, transitions, found: [...found.values()], frontier: next.length })
+    post({ _tag: "LevelDone", added, transitions, found: [...found.values()], frontier: next.length })
     frontier = next
     ids = nextIds
     next = []
@@ -77,6 +79,7 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
     f = 0
     k = 0
     commands = undefined
+    added = 0
     transitions = 0
     found = new Map()
   }
@@ -128,8 +131,12 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
         }
         const inserted = table.insert(fp)
         if (inserted === "present") continue
-        next.push(after)
-        nextIds.push(own(from, k))
+        added++
+        const id = own(from, k)
+        if (keep) {
+          next.push(after)
+          nextIds.push(id)
+        }
         if (table.size >= maxStates) Atomics.compareExchange(ctl, STOP, 0, 1)
       }
       commands = undefined
@@ -142,6 +149,7 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
     switch (m._tag) {
       case "Level":
         known = new Set(m.known)
+        keep = !m.last
         expand()
         return
       case "Resume":
