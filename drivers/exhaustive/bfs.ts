@@ -9,6 +9,7 @@
  */
 import type { Fingerprint } from "./fingerprint.ts"
 import { FingerprintSet, optimisticCollisionProbability } from "./fingerprint-set.ts"
+import { Frontier, levelStore } from "./frontier.ts"
 
 /** A violation found on a transition: the property id and a message with the values. */
 export interface ModelViolation {
@@ -144,23 +145,20 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       if (!found.has(v.property))
         found.set(v.property, { from, choice: k, violation: v, foundMs: options.now() - started })
   }
-  let frontier: Array<S> = [model.initial]
-  let frontierIndex: Array<number> = [0]
+  let frontier = Frontier.of<S, C>([model.initial], [0])
   let transitions = 0
   let depthCompleted = 0
   let stoppedBy: StopReason = "depth"
   const statesPerDepth: Array<number> = [1]
   let reported = started
   search: for (let d = 1; d <= options.depth; d++) {
-    const nextFrontier: Array<S> = []
-    const nextIndex: Array<number> = []
-    // The states of the last level are never expanded: they are counted, not kept (most of a
-    // search's memory: the last level holds about four in five of its distinct states).
-    const keep = d < options.depth
+    const store = levelStore(d, options.depth)
+    // Only a level of references keeps its parent level alive.
+    const nextFrontier = store === "references" ? new Frontier<S, C>(frontier, model) : new Frontier<S, C>()
     let newStates = 0
-    for (let f = 0; f < frontier.length; f++) {
-      const state = frontier[f] as S
-      const from = frontierIndex[f] as number
+    for (let f = 0; f < frontier.size; f++) {
+      const state = frontier.state(f)
+      const from = frontier.ids[f] as number
       const commands = model.enabled(state)
       for (let k = 0; k < commands.length; k++) {
         transitions++
@@ -218,10 +216,8 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
         parent[index] = from
         choice[index] = k
         newStates++
-        if (keep) {
-          nextFrontier.push(after as S)
-          nextIndex.push(index)
-        }
+        if (store === "states") nextFrontier.push(after as S, index)
+        else if (store === "references") nextFrontier.pushReference(f, k, index)
         if (seen.size >= options.maxStates) {
           stoppedBy = "max-states"
           break search
@@ -239,7 +235,6 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       break
     }
     frontier = nextFrontier
-    frontierIndex = nextIndex
   }
   const pathTo = (index: number): Array<number> => {
     const choices: Array<number> = []

@@ -35,6 +35,7 @@ import { fileURLToPath } from "node:url"
 import { Worker } from "node:worker_threads"
 import type { ExplorableModel, ExploreOptions, ExploreResult, ModelViolation, StopReason } from "./bfs.ts"
 import { optimisticCollisionProbability } from "./fingerprint-set.ts"
+import { type LevelStore, levelStore } from "./frontier.ts"
 import { SHARED_TABLE_MAX_STATES, SharedFingerprintTable, type SharedTableBuffers } from "./shared-fingerprint-table.ts"
 
 /**
@@ -111,8 +112,8 @@ export type ToSearchWorker =
   | {
       readonly _tag: "Level"
       readonly known: ReadonlyArray<string>
-      /** The search's last level: its new states are counted, not kept (they are never expanded). */
-      readonly last: boolean
+      /** How the level being built is kept (`frontier.ts`): as states, as references, or counted. */
+      readonly store: LevelStore
     }
   | { readonly _tag: "Resume" }
   | { readonly _tag: "Give"; readonly count: number }
@@ -282,7 +283,7 @@ const exploreOn = async <S, C>(
       depth = d
       await rebalance(frontiers, send, inbox)
       const known = [...found.keys()]
-      for (let w = 0; w < workers; w++) send(w, { _tag: "Level", known, last: d === options.depth })
+      for (let w = 0; w < workers; w++) send(w, { _tag: "Level", known, store: levelStore(d, options.depth) })
       const done: Array<Extract<FromSearchWorker, { _tag: "LevelDone" }> | undefined> = frontiers.map(() => undefined)
       let running = parentBuffers.map((_, w) => w)
       while (running.length > 0) {

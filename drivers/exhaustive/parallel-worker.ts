@@ -10,6 +10,7 @@
 import { parentPort, workerData } from "node:worker_threads"
 import type { ModelViolation } from "./bfs.ts"
 import type { Fingerprint } from "./fingerprint.ts"
+import { Frontier, type LevelStore } from "./frontier.ts"
 import {
   type FoundViolation,
   type FromSearchWorker,
@@ -46,21 +47,15 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
     parents[2 * owned + 1] = choice
     return owned++ * workers + worker
   }
-  let frontier: Array<unknown> = []
-  let ids: Array<number> = []
-  if (worker === 0) {
-    frontier = [model.initial]
-    ids = [own(-1, 0)]
-  }
+  let frontier = worker === 0 ? Frontier.of([model.initial], [own(-1, 0)]) : new Frontier<unknown, unknown>()
 
   // The level in progress: where the expansion is (to resume after a pause) and what it found.
-  let next: Array<unknown> = []
-  let nextIds: Array<number> = []
+  let next = new Frontier<unknown, unknown>()
+  let store: LevelStore = "states"
   let f = 0
   let k = 0
   let commands: ReadonlyArray<unknown> | undefined
   let added = 0
-  let keep = true
   let transitions = 0
   let known = new Set<string>()
   let found = new Map<string, FoundViolation>()
@@ -71,11 +66,9 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
   }
 
   const finishLevel = (): void => {
-    post({ _tag: "LevelDone", added, transitions, found: [...found.values()], frontier: next.length })
+    post({ _tag: "LevelDone", added, transitions, found: [...found.values()], frontier: next.size })
     frontier = next
-    ids = nextIds
-    next = []
-    nextIds = []
+    next = new Frontier()
     f = 0
     k = 0
     commands = undefined
@@ -86,9 +79,9 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
 
   /** Expands the frontier from where it is; returns at the end of the level, a stop or a pause. */
   const expand = (): void => {
-    for (; f < frontier.length; f++) {
-      const state = frontier[f]
-      const from = ids[f] as number
+    for (; f < frontier.size; f++) {
+      const state = frontier.state(f)
+      const from = frontier.ids[f] as number
       if (commands === undefined) commands = model.enabled(state)
       for (; k < commands.length; k++) {
         if (Atomics.load(ctl, STOP) !== 0) {
@@ -133,10 +126,8 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
         if (inserted === "present") continue
         added++
         const id = own(from, k)
-        if (keep) {
-          next.push(after)
-          nextIds.push(id)
-        }
+        if (store === "states") next.push(after, id)
+        else if (store === "references") next.pushReference(f, k, id)
         if (table.size >= maxStates) Atomics.compareExchange(ctl, STOP, 0, 1)
       }
       commands = undefined
@@ -149,22 +140,19 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
     switch (m._tag) {
       case "Level":
         known = new Set(m.known)
-        keep = !m.last
+        store = m.store
+        // Only a level of references keeps its parent level alive.
+        next = store === "references" ? new Frontier(frontier, model) : new Frontier()
         expand()
         return
       case "Resume":
         expand()
         return
-      case "Give": {
-        const from = frontier.length - m.count
-        post({ _tag: "Given", states: frontier.slice(from), ids: ids.slice(from) })
-        frontier = frontier.slice(0, from)
-        ids = ids.slice(0, from)
+      case "Give":
+        post({ _tag: "Given", ...frontier.takeLast(m.count) })
         return
-      }
       case "Take":
-        frontier = [...frontier, ...m.states]
-        ids = [...ids, ...m.ids]
+        frontier.append(m.states, m.ids)
         post({ _tag: "Taken" })
         return
       default:
