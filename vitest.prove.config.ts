@@ -10,7 +10,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.prove.ts"],
     maxWorkers: 1,
-    testTimeout: 3_600_000,
+    testTimeout: 10_800_000,
     hookTimeout: 600_000,
   },
 })
