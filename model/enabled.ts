@@ -1,8 +1,8 @@
 /**
  * `enabled(state)`: the commands that make sense in a state, in a deterministic order (sorted IDs,
  * STYLE.md §9). The random driver picks among them; the exhaustive explorer expands all of them.
- * Every command outside this list is still accepted by `step` (as a no-op outcome), so removing a
- * command from a trace always leaves a valid trace. `enabled` reads no policy: a guest write the
+ * Every command outside this list is still accepted by `step` (one that does not apply is rejected,
+ * the state unchanged), so removing a command from a trace always leaves a valid trace. `enabled` reads no policy: a guest write the
  * VMM will trap is enabled, and `step` decides what it does.
  *
  * What "makes sense": host actions whose precondition holds (a mapping of two granules, the model's

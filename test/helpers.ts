@@ -2,9 +2,11 @@
  * Shared test helpers: catalogue scenarios by id, running a command list through `step` under a
  * scenario's services, and a scenario with a changed policy (the "safe sibling" of a trace).
  */
+import { isDeepStrictEqual } from "node:util"
 import { Effect } from "effect"
 import { fromList, runTrace, type TraceResult } from "../drivers/run-trace.ts"
 import type { Command } from "../model/command.ts"
+import { enabled } from "../model/enabled.ts"
 import { initialState } from "../model/init.ts"
 import type { PolicyInput } from "../model/policy.ts"
 import type { State, StepResult } from "../model/state.ts"
@@ -31,6 +33,20 @@ export const runCommands = (s: Scenario, commands: ReadonlyArray<Command>): Trac
       scenarioLayer(s),
     ),
   )
+
+/**
+ * The index of the first command of `commands` that `enabled` does not offer in the state the
+ * commands before it reach from the scenario's initial state (`undefined` when every one is
+ * offered): a trace with none is in the exhaustive explorer's search space.
+ */
+export const firstNotEnabled = (s: Scenario, commands: ReadonlyArray<Command>): number | undefined => {
+  let state = initialState(s.topology)
+  for (const [i, c] of commands.entries()) {
+    if (!enabled(state).some((e) => isDeepStrictEqual(e, c))) return i
+    state = stepIn(s, state, c).state
+  }
+  return undefined
+}
 
 /** One step of the model under the scenario's Layer. */
 export const stepIn = (s: Scenario, state: State, command: Command): StepResult =>

@@ -26,6 +26,17 @@ describe("VFIO actions", () => {
     expect(stepsIn(strict, [{ ...assign, vm: "vm9" }]).last?.outcome._tag).toBe("Rejected")
   })
 
+  it("rejects assigning or reassigning a surprise-removed function, and still releases it", () => {
+    const removal: Command = { _tag: "DeviceSurpriseRemoval", rid: "01:00.1" }
+    const removedThenAssigned = stepsIn(strict, [removal, assign])
+    expect(removedThenAssigned.last?.outcome).toMatchObject({ _tag: "Rejected", reason: "01:00.1 has been removed" })
+    expect(removedThenAssigned.state.functions.find((f) => f.rid === "01:00.1")?.owner).toBe("host")
+    const reassign: Command = { _tag: "HostReassignFunction", rid: "01:00.1", vm: "vm2" }
+    expect(stepsIn(strict, [assign, removal, reassign]).last?.outcome._tag).toBe("Rejected")
+    const release: Command = { _tag: "HostReleaseFunction", rid: "01:00.1" }
+    expect(stepsIn(strict, [assign, removal, release]).last?.outcome._tag).not.toBe("Rejected")
+  })
+
   it("maps only the VM's own pages, once per IOVA", () => {
     expect(stepsIn(strict, [map]).last?.outcome._tag).toBe("Ok")
     expect(stepsIn(strict, [{ ...map, page: 1 }]).last?.outcome).toMatchObject({ _tag: "Rejected" })

@@ -72,7 +72,10 @@ const attachedWith = (ctx: StepContext, state: State, rid: Rid): ReadonlyArray<P
  * "group-aware"`, another member of its IOMMU group is another owner's, is used by the host, or is
  * being released or reset (`leaving`: members a reassignment releases with it, which will be the
  * host's by its attach); a function it would attach has a reserved memory region the policy
- * refuses or that conflicts with the VM's mappings (`iommu/reserved-regions.ts`).
+ * refuses or that conflicts with the VM's mappings (`iommu/reserved-regions.ts`); `rid` itself has
+ * been surprise-removed (pciehp's `pci_stop_and_remove_bus_device` unregisters the vfio device, so
+ * there is nothing left to open: `enabled` offers no such assignment, this keeps replayed and
+ * shrunk traces to the same rule).
  */
 export const assignRefusal = (
   ctx: StepContext,
@@ -81,6 +84,7 @@ export const assignRefusal = (
   vm: VmId,
   leaving: ReadonlyArray<Rid> = [],
 ): string | undefined => {
+  if (state.functions.find((f) => f.rid === rid)?.link === "removed") return `${rid} has been removed`
   if (ctx.policy.iommuGroups === "group-aware")
     for (const m of iommuGroup(state, rid)) {
       if (m.rid === rid || m.owner === vm || leaving.includes(m.rid)) continue
