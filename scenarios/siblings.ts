@@ -87,7 +87,7 @@ export const PROOF_GAPS: Readonly<Record<string, string>> = {
   "nested-smmuv3-forwarded-atc":
     "needs depth 14 (nested-stale-vrid-after-reassign: invalidation-scope shrunk to 12, its shortest unknown); pinned at depth 9 with symmetry, 7,101,603 distinct states (5,040,366 new at depth 9, 3.3 times depth 8's): depth 14 is about two billion",
   "vf-pasid-emulated-iommu-enforced":
-    "needs depth 10 (vf-pasid-pf-disables-while-assigned: 8); pinned at depth 8 with symmetry, 5,045,244 distinct states (3,907,664 new at depth 8, 4.3 times depth 7's): depth 10 is about 75 million more, two hours on 2 cores here",
+    "needs depth 10 (vf-pasid-pf-disables-while-assigned: 8); pinned at depth 9 with symmetry, 19,756,466 distinct states (14,711,222 new at depth 9, 3.8 times depth 8's): depth 10 is about 55 million more, about an hour on 2 cores here",
 }
 
 /**
