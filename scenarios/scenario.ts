@@ -65,8 +65,9 @@ export type Reduction = typeof Reduction.Type
 /**
  * A pinned bounded proof (issue 19): the explorer, run to `depth` with `reductions` (none when
  * absent), must find exactly `distinctStates` distinct states (counted after the reductions) and no
- * violation. Its depth is at least the longest `shortest` counterexample of the scenario's unsafe
- * siblings plus two, so it rules out, in this world, the bugs its siblings show and their near
+ * violation. Its depth is at least the longest known counterexample of the scenario's unsafe
+ * siblings plus two (`scenarios/siblings.ts` `requiredProofDepth`; the exceptions are listed there
+ * as `PROOF_GAPS`), so it rules out, in this world, the bugs its siblings show and their near
  * variants. `npm run prove` (and the nightly workflow) checks it. A proof with reductions is as
  * strong as one without where the reductions are sound (every permutation an automorphism of the
  * transition system and the properties: `symmetry.test.ts`), and reaches depths whose unreduced
