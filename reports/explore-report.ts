@@ -51,7 +51,8 @@ export const ExploreReport = Schema.Struct({
   transitions: Count.annotate({ description: "Transitions taken" }),
   statesPerSecond: Count.annotate({ description: "Distinct states per second of wall time" }),
   stoppedBy: Schema.String.annotate({
-    description: "Why the search stopped: depth, max-states, exhausted, all-violated, or interrupted (a signal)",
+    description:
+      "Why the search stopped: depth, max-states, exhausted, all-violated (every property checked has a shortest counterexample, found in the level after depthCompleted), or interrupted (a signal)",
   }),
   verdict: Schema.Literals(["unsafe", "no-violation"]).annotate({
     description: "unsafe: a property was violated; no-violation: none within the bounds (never 'safe')",

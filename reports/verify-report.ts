@@ -60,7 +60,7 @@ export const Explored = Schema.Struct({
   distinctStates: Count.annotate({ description: "Distinct states reached" }),
   stoppedBy: Schema.Literals(["depth", "max-states", "exhausted", "all-violated", "time", "interrupted"]).annotate({
     description:
-      "max-states: the budget ran out; exhausted: every reachable state was checked; all-violated: every property explored was violated",
+      "max-states: the budget ran out; exhausted: every reachable state was checked; all-violated: every property explored was violated (the search stops in the level where the last one is, which depthCompleted does not count)",
   }),
   elapsedMs: Milliseconds.annotate({ description: "Wall time of the exploration, in whole milliseconds" }),
 }).annotate({ identifier: "Explored" })

@@ -2,7 +2,9 @@
  * The exhaustive driver (DESIGN.md §5): breadth-first search over every enabled command from the
  * initial state, to a depth bound or a state budget, deduplicating states by 64-bit fingerprint
  * and checking every property on every transition. BFS order makes the first violation found for a
- * property a shortest counterexample for it. Generic over the model, so the same code explores
+ * property a shortest counterexample for it, so the search stops as soon as every property has
+ * one, in the middle of a level if need be (a search for shortest counterexamples then skips the
+ * rest of the deepest, largest level). Generic over the model, so the same code explores
  * iovcheck scenarios (`iovcheck-model.ts`) and the two-phase-commit calibration model.
  *
  * @module
@@ -96,7 +98,7 @@ export type StopReason =
   | "depth" // the depth bound was reached
   | "max-states" // the state budget ran out inside a level
   | "exhausted" // no new state: every reachable state was explored
-  | "all-violated" // every property has a shortest counterexample
+  | "all-violated" // every property has a shortest counterexample (the level in progress is left)
   | "time" // the deadline passed inside a level
   | "interrupted" // `shouldStop` said so inside a level
 
@@ -145,6 +147,8 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       if (!found.has(v.property))
         found.set(v.property, { from, choice: k, violation: v, foundMs: options.now() - started })
   }
+  // Every property has a shortest counterexample: the rest of the level cannot shorten one.
+  const allFound = (): boolean => found.size >= model.propertyCount
   let frontier = Frontier.of<S, C>([model.initial], [0])
   let transitions = 0
   let depthCompleted = 0
@@ -161,6 +165,10 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
       const from = frontier.ids[f] as number
       const commands = model.enabled(state)
       for (let k = 0; k < commands.length; k++) {
+        if (allFound()) {
+          stoppedBy = "all-violated"
+          break search
+        }
         transitions++
         if ((transitions & 1023) === 0) {
           if (options.onProgress !== undefined) {
@@ -226,7 +234,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
     }
     depthCompleted = d
     statesPerDepth.push(newStates)
-    if (found.size >= model.propertyCount) {
+    if (allFound()) {
       stoppedBy = "all-violated"
       break
     }

@@ -17,7 +17,9 @@
  * - **Growth**: when an insertion takes the table past half full, every thread pauses at its next
  *   transition, the coordinator doubles the table, and they resume where they were.
  * - **Stops**: the state budget, the deadline and `shouldStop` set a shared stop word; the threads
- *   stop at their next transition and report the level as incomplete.
+ *   stop at their next transition and report the level as incomplete. So does the coordinator once
+ *   every property has a counterexample: a thread reports each property it violates first in a
+ *   level at once (`Found`), as the single-threaded search stops in the middle of a level.
  *
  * What may differ from the single-threaded explorer: which of several shortest counterexamples of a
  * property is reported (the first found in a level is the first some thread found), the order of
@@ -85,7 +87,13 @@ export const parallelExplorerAvailable = (): boolean => existsSync(fileURLToPath
 export const STOP = 0
 export const CONTROL_WORDS = 1
 /** Stop reasons by control value. */
-export const STOP_REASONS: ReadonlyArray<StopReason | undefined> = [undefined, "max-states", "time", "interrupted"]
+export const STOP_REASONS: ReadonlyArray<StopReason | undefined> = [
+  undefined,
+  "max-states",
+  "time",
+  "interrupted",
+  "all-violated",
+]
 
 /** What a search thread is given for one exploration. */
 export interface SearchSetup {
@@ -124,6 +132,8 @@ export type ToSearchWorker =
 export type FromSearchWorker =
   | { readonly _tag: "Ready" }
   | { readonly _tag: "Paused" }
+  /** The first violation of a property in this thread's level (it comes again with `LevelDone`). */
+  | { readonly _tag: "Found"; readonly violation: FoundViolation }
   | {
       readonly _tag: "LevelDone"
       readonly added: number
@@ -279,16 +289,27 @@ const exploreOn = async <S, C>(
     const frontiers: Array<number> = parentBuffers.map((_, w) => (w === 0 ? 1 : 0))
     let transitions = 0
     let depthCompleted = 0
-    let stoppedBy: StopReason = "depth"
-    for (let d = 1; d <= options.depth; d++) {
+    // With no property to check, every property is violated before the first transition.
+    let stoppedBy: StopReason = model.propertyCount === 0 ? "all-violated" : "depth"
+    for (let d = 1; d <= options.depth && model.propertyCount > 0; d++) {
       depth = d
       await rebalance(frontiers, send, inbox)
       const known = [...found.keys()]
       for (let w = 0; w < workers; w++) send(w, { _tag: "Level", known, store: levelStore(d, options.depth) })
       const done: Array<Extract<FromSearchWorker, { _tag: "LevelDone" }> | undefined> = frontiers.map(() => undefined)
+      const violated = new Set(known)
+      /** A thread's messages up to the end of its level or a pause (`Found` ones on the way counted). */
+      const untilDoneOrPaused = async (w: number): Promise<FromSearchWorker> => {
+        for (;;) {
+          const m = await inbox(w).next()
+          if (m._tag !== "Found") return m
+          violated.add(m.violation.property)
+          if (violated.size >= model.propertyCount) stopFor(4)
+        }
+      }
       let running = parentBuffers.map((_, w) => w)
       while (running.length > 0) {
-        const replies = await Promise.all(running.map((w) => inbox(w).next()))
+        const replies = await Promise.all(running.map(untilDoneOrPaused))
         const paused: Array<number> = []
         replies.forEach((m, i) => {
           const w = running[i] as number

@@ -61,8 +61,12 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
   let found = new Map<string, FoundViolation>()
   const record = (violations: ReadonlyArray<ModelViolation>, from: number, choice: number): void => {
     for (const v of violations)
-      if (!known.has(v.property) && !found.has(v.property))
-        found.set(v.property, { property: v.property, message: v.message, from, choice })
+      if (!known.has(v.property) && !found.has(v.property)) {
+        const first: FoundViolation = { property: v.property, message: v.message, from, choice }
+        found.set(v.property, first)
+        // At once, so the coordinator can stop every thread when all properties are found.
+        post({ _tag: "Found", violation: first })
+      }
   }
 
   const finishLevel = (): void => {
