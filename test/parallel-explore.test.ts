@@ -48,13 +48,41 @@ afterAll(async () => {
   await pool.close()
 })
 
-const compare = async (spec: Parallel.ModelSpec, depth: number) => {
-  const single = explore(await loadModel(spec), { depth, maxStates: 1e7, now })
-  const parallel = await pool.explore(spec, { depth, maxStates: 1e7, now, tableCapacity: 16 })
+const compare = async (spec: Parallel.ModelSpec, depth: number, maxStates = 1e7) => {
+  const single = explore(await loadModel(spec), { depth, maxStates, now })
+  const parallel = await pool.explore(spec, { depth, maxStates, now, tableCapacity: 16 })
   expect(outcome(parallel)).toEqual(outcome(single))
   if (single.stoppedBy !== "all-violated") expect(parallel.transitions).toBe(single.transitions)
-  return single
+  return { single, parallel }
 }
+
+/**
+ * A ternary tree (state n has children 3n + 1 … 3n + 3, commands 0 … 2, so level d holds states
+ * (3^d − 1) / 2 … (3^(d+1) − 3) / 2 in expansion order) whose transitions violate a property or
+ * kill the model (a model defect) where `marks` says: `[state, command, property]`, the property
+ * `"model-defect"` for a dying transition.
+ */
+const treeModule = join(tmpdir(), `iovcheck-tree-model-${process.pid}.mjs`)
+writeFileSync(
+  treeModule,
+  `export const treeModel = (marks, propertyCount) => ({
+    initial: 0,
+    enabled: () => [0, 1, 2],
+    next: (s, c) => {
+      const hits = marks.filter(([at, k]) => at === s && k === c).map(([, , property]) => ({ property, message: property }))
+      return { state: hits.some((v) => v.property === "model-defect") ? undefined : 3 * s + c + 1, violations: hits }
+    },
+    fingerprint: (s) => ({ hi: Math.imul(s + 1, 0x9e3779b1) >>> 0, lo: Math.imul(s + 7, 0x85ebca6b) >>> 0 }),
+    propertyCount,
+  })`,
+)
+const tree = (marks: ReadonlyArray<readonly [number, number, string]>, propertyCount: number): Parallel.ModelSpec => ({
+  module: pathToFileURL(treeModule).href,
+  export: "treeModel",
+  args: [marks, propertyCount],
+})
+const lengths = (r: Bfs.ExploreResult<unknown>) =>
+  Object.fromEntries(r.violations.map((v) => [v.property, v.commands.length] as const))
 
 describe("parallel explorer", () => {
   it.each([
@@ -80,14 +108,57 @@ describe("parallel explorer", () => {
     async (id, longest) => {
       const s = scenario(id)
       const expected = s.expected !== undefined && s.expected !== "safe" ? s.expected.violates : []
-      const single = await compare(scenarioModelSpec(s, expected), 30)
+      const { single, parallel } = await compare(scenarioModelSpec(s, expected), 30)
       expect([single.stoppedBy, single.depthCompleted]).toEqual(["all-violated", longest - 1])
-      expect(Object.fromEntries(single.violations.map((v) => [v.property, v.commands.length]))).toEqual(s.shortest)
+      expect(lengths(single)).toEqual(s.shortest)
+      // The threads stopped inside the level, as the single thread did.
+      const toLongest = explore(await loadModel(scenarioModelSpec(s)), { depth: longest, maxStates: 1e7, now })
+      expect(parallel.distinctStates).toBeLessThan(toLongest.distinctStates)
+      expect(single.distinctStates).toBeLessThan(toLongest.distinctStates)
     },
   )
 
+  it("does not count a model defect as a property, nor the level of the last property's counterexample", async () => {
+    // Level 1: a dying transition, then P, then Q on the level's last transition.
+    const { single } = await compare(
+      tree(
+        [
+          [0, 0, "model-defect"],
+          [0, 1, "P"],
+          [0, 2, "Q"],
+        ],
+        2,
+      ),
+      5,
+    )
+    expect(lengths(single)).toEqual({ "model-defect": 1, P: 1, Q: 1 })
+    expect([single.stoppedBy, single.depthCompleted, single.statesPerDepth]).toEqual(["all-violated", 0, [1]])
+    // Level 2's last transition (state 3 is level 1's last state): level 2 is complete, not counted.
+    const { single: atLevel2 } = await compare(tree([[3, 2, "P"]], 1), 5)
+    expect([atLevel2.stoppedBy, atLevel2.depthCompleted, atLevel2.statesPerDepth]).toEqual([
+      "all-violated",
+      1,
+      [1, 3],
+    ])
+  })
+
+  it.each([45, 60, 100])(
+    "reports all-violated when the state budget (%i) runs out after every property is found, as one thread does",
+    async (maxStates) => {
+      // P on the first transition of level 4 (state 13 is level 3's first state).
+      const { single, parallel } = await compare(tree([[13, 0, "P"]], 1), 10, maxStates)
+      expect([single.stoppedBy, single.depthCompleted, lengths(single)]).toEqual(["all-violated", 3, { P: 4 }])
+      expect(lengths(parallel)).toEqual({ P: 4 })
+    },
+  )
+
+  it("with no property to check, stops before the first transition, as one thread does", async () => {
+    const { single } = await compare(tree([], 0), 5)
+    expect([single.stoppedBy, single.depthCompleted, single.transitions]).toEqual(["all-violated", 0, 0])
+  })
+
   it("explores two-phase commit with 5 resource managers to its 8,832 states", async () => {
-    const r = await compare(
+    const { single: r } = await compare(
       { module: dist("drivers/exhaustive/two-phase-commit.js"), export: "twoPhaseCommit", args: [5] },
       100,
     )
@@ -113,10 +184,10 @@ describe("parallel explorer", () => {
           return { violations }
         },
         fingerprint: (s) => ({ hi: Math.imul(s + 1, 0x9e3779b1) >>> 0, lo: Math.imul(s + 7, 0x85ebca6b) >>> 0 }),
-        propertyCount: 3,
+        propertyCount: 2,
       })`,
     )
-    const r = await compare({ module: pathToFileURL(module).href, export: "defectModel", args: [] }, 12)
+    const { single: r } = await compare({ module: pathToFileURL(module).href, export: "defectModel", args: [] }, 12)
     expect(r.violations.map((v) => v.property).sort()).toEqual(["back", "forty", "model-defect"])
   })
 })

@@ -59,7 +59,10 @@ export interface ExplorableModel<S, C> {
   readonly next: (state: S, command: C) => Successor<S>
   readonly check?: (before: S, command: C, successor: Successor<S>, stateChecks: StateChecks) => Checked
   readonly fingerprint: (state: S) => Fingerprint
-  /** How many properties `next` checks: the search may stop once each has a counterexample. */
+  /**
+   * How many properties `next` (or `check`) checks: the search stops once each has a counterexample.
+   * Model defects (a transition that kills the model, a broken state) are not properties.
+   */
   readonly propertyCount: number
 }
 
@@ -98,7 +101,7 @@ export type StopReason =
   | "depth" // the depth bound was reached
   | "max-states" // the state budget ran out inside a level
   | "exhausted" // no new state: every reachable state was explored
-  | "all-violated" // every property has a shortest counterexample (the level in progress is left)
+  | "all-violated" // every property has a shortest counterexample (its level is left, or not counted)
   | "time" // the deadline passed inside a level
   | "interrupted" // `shouldStop` said so inside a level
 
@@ -142,20 +145,26 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
     { readonly from: number; readonly choice: number; readonly violation: ModelViolation; readonly foundMs: number }
   >()
   const check = model.check
-  const record = (violations: ReadonlyArray<ModelViolation>, from: number, k: number): void => {
+  // Properties with a counterexample; model defects (a dying transition, a broken state) are not
+  // properties and do not count.
+  let violatedProperties = 0
+  const record = (violations: ReadonlyArray<ModelViolation>, from: number, k: number, defects = false): void => {
     for (const v of violations)
-      if (!found.has(v.property))
+      if (!found.has(v.property)) {
         found.set(v.property, { from, choice: k, violation: v, foundMs: options.now() - started })
+        if (!defects) violatedProperties++
+      }
   }
   // Every property has a shortest counterexample: the rest of the level cannot shorten one.
-  const allFound = (): boolean => found.size >= model.propertyCount
+  const allFound = (): boolean => violatedProperties >= model.propertyCount
   let frontier = Frontier.of<S, C>([model.initial], [0])
   let transitions = 0
   let depthCompleted = 0
-  let stoppedBy: StopReason = "depth"
+  // With no property to check, every property is violated before the first transition.
+  let stoppedBy: StopReason = allFound() ? "all-violated" : "depth"
   const statesPerDepth: Array<number> = [1]
   let reported = started
-  search: for (let d = 1; d <= options.depth; d++) {
+  search: for (let d = 1; d <= options.depth && stoppedBy === "depth"; d++) {
     const store = levelStore(d, options.depth)
     // Only a level of references keeps its parent level alive.
     const nextFrontier = store === "references" ? new Frontier<S, C>(frontier, model) : new Frontier<S, C>()
@@ -191,10 +200,10 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
         const successor = model.next(state, command)
         const after = successor.state
         if (check === undefined) {
-          record(successor.violations, from, k)
+          record(successor.violations, from, k, after === undefined)
           if (after === undefined || after === state) continue
         } else if (after === undefined) {
-          record(successor.violations, from, k)
+          record(successor.violations, from, k, true)
           continue
         } else if (after === state) {
           record(check(state, command, successor, from === 0 ? "properties" : "none").violations, from, k)
@@ -211,7 +220,7 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
           const checked = check(state, command, successor, "all")
           if (checked.defect !== undefined) {
             // A broken state is never stored: every transition into it is the defect again.
-            record([checked.defect], from, k)
+            record([checked.defect], from, k, true)
             continue
           }
           record(checked.violations, from, k)
@@ -232,18 +241,22 @@ export const explore = <S, C>(model: ExplorableModel<S, C>, options: ExploreOpti
         }
       }
     }
-    depthCompleted = d
-    statesPerDepth.push(newStates)
+    // The level of the last property's shortest counterexample is not counted, complete or not
+    // (a parallel search's threads may or may not finish it): depthCompleted is that length − 1.
     if (allFound()) {
       stoppedBy = "all-violated"
       break
     }
+    depthCompleted = d
+    statesPerDepth.push(newStates)
     if (newStates === 0) {
       stoppedBy = "exhausted"
       break
     }
     frontier = nextFrontier
   }
+  // A budget that ran out with every property found stopped nothing left to find.
+  if ((stoppedBy === "max-states" || stoppedBy === "time") && allFound()) stoppedBy = "all-violated"
   const pathTo = (index: number): Array<number> => {
     const choices: Array<number> = []
     for (let i = index; i > 0; i = parent[i] as number) choices.push(choice[i] as number)

@@ -112,6 +112,8 @@ export interface FoundViolation extends ModelViolation {
   /** Global id of the state the violating transition leaves. */
   readonly from: number
   readonly choice: number
+  /** A model defect (a dying transition, a broken state), which `propertyCount` does not count. */
+  readonly defect: boolean
 }
 
 /** Coordinator to search thread. */
@@ -297,7 +299,7 @@ const exploreOn = async <S, C>(
       const known = [...found.keys()]
       for (let w = 0; w < workers; w++) send(w, { _tag: "Level", known, store: levelStore(d, options.depth) })
       const done: Array<Extract<FromSearchWorker, { _tag: "LevelDone" }> | undefined> = frontiers.map(() => undefined)
-      const violated = new Set(known)
+      const violated = new Set(violatedProperties(found))
       /** A thread's messages up to the end of its level or a pause (`Found` ones on the way counted). */
       const untilDoneOrPaused = async (w: number): Promise<FromSearchWorker> => {
         for (;;) {
@@ -330,16 +332,23 @@ const exploreOn = async <S, C>(
         for (const v of m.found) if (!found.has(v.property)) found.set(v.property, v)
       }
       const stop = STOP_REASONS[Atomics.load(ctl, STOP)]
+      // As the single-threaded search: a signal is reported as such; the level where the last
+      // property is found is not counted, whether the threads finished it or not; a budget that ran
+      // out with every property found stopped nothing left to find.
+      if (stop === "interrupted") {
+        stoppedBy = stop
+        break
+      }
+      if (violatedProperties(found).length >= model.propertyCount) {
+        stoppedBy = "all-violated"
+        break
+      }
       if (stop !== undefined) {
         stoppedBy = stop
         break
       }
       depthCompleted = d
       statesPerDepth.push(added)
-      if (found.size >= model.propertyCount) {
-        stoppedBy = "all-violated"
-        break
-      }
       if (added === 0) {
         stoppedBy = "exhausted"
         break
@@ -393,6 +402,10 @@ const exploreOn = async <S, C>(
     for (let w = 0; w < workers; w++) send(w, { _tag: "Unload" })
   }
 }
+
+/** The properties (model defects left out) among violations found. */
+const violatedProperties = (found: ReadonlyMap<string, FoundViolation>): Array<string> =>
+  [...found.values()].flatMap((v) => (v.defect ? [] : [v.property]))
 
 /**
  * Moves states from the largest frontiers to the smallest until none is more than a tenth of the

@@ -59,13 +59,18 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
   let transitions = 0
   let known = new Set<string>()
   let found = new Map<string, FoundViolation>()
-  const record = (violations: ReadonlyArray<ModelViolation>, from: number, choice: number): void => {
+  const record = (
+    violations: ReadonlyArray<ModelViolation>,
+    from: number,
+    choice: number,
+    defect = false,
+  ): void => {
     for (const v of violations)
       if (!known.has(v.property) && !found.has(v.property)) {
-        const first: FoundViolation = { property: v.property, message: v.message, from, choice }
+        const first: FoundViolation = { property: v.property, message: v.message, from, choice, defect }
         found.set(v.property, first)
         // At once, so the coordinator can stop every thread when all properties are found.
-        post({ _tag: "Found", violation: first })
+        if (!defect) post({ _tag: "Found", violation: first })
       }
   }
 
@@ -101,10 +106,10 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
         const successor = model.next(state, command)
         const after = successor.state
         if (check === undefined) {
-          record(successor.violations, from, k)
+          record(successor.violations, from, k, after === undefined)
           if (after === undefined || after === state) continue
         } else if (after === undefined) {
-          record(successor.violations, from, k)
+          record(successor.violations, from, k, true)
           continue
         } else if (after === state) {
           record(check(state, command, successor, from === 0 ? "properties" : "none").violations, from, k)
@@ -120,7 +125,7 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
           }
           const checked = check(state, command, successor, "all")
           if (checked.defect !== undefined) {
-            record([checked.defect], from, k)
+            record([checked.defect], from, k, true)
             continue
           }
           record(checked.violations, from, k)
