@@ -135,11 +135,7 @@ describe("parallel explorer", () => {
     expect([single.stoppedBy, single.depthCompleted, single.statesPerDepth]).toEqual(["all-violated", 0, [1]])
     // Level 2's last transition (state 3 is level 1's last state): level 2 is complete, not counted.
     const { single: atLevel2 } = await compare(tree([[3, 2, "P"]], 1), 5)
-    expect([atLevel2.stoppedBy, atLevel2.depthCompleted, atLevel2.statesPerDepth]).toEqual([
-      "all-violated",
-      1,
-      [1, 3],
-    ])
+    expect([atLevel2.stoppedBy, atLevel2.depthCompleted, atLevel2.statesPerDepth]).toEqual(["all-violated", 1, [1, 3]])
   })
 
   it.each([45, 60, 100])(

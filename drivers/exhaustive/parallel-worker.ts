@@ -59,12 +59,7 @@ const load = async (port: NonNullable<typeof parentPort>, setup: SearchSetup): P
   let transitions = 0
   let known = new Set<string>()
   let found = new Map<string, FoundViolation>()
-  const record = (
-    violations: ReadonlyArray<ModelViolation>,
-    from: number,
-    choice: number,
-    defect = false,
-  ): void => {
+  const record = (violations: ReadonlyArray<ModelViolation>, from: number, choice: number, defect = false): void => {
     for (const v of violations)
       if (!known.has(v.property) && !found.has(v.property)) {
         const first: FoundViolation = { property: v.property, message: v.message, from, choice, defect }
