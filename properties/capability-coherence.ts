@@ -10,14 +10,24 @@
  * driver changing state while a VF is assigned. PCIe Base 6.0 §7.8.8 (PASID Control), §10.5.2.2
  * (Page Request Control). The guest's last write is its driver's own state (`guests[].capWrites`).
  *
+ * A write the VMM is still enforcing (trapped, not yet returned to the guest:
+ * `model/host/pasid-entry-update.ts`, the vCPU held in its config-space exit) takes effect at some
+ * point before it returns, as any Configuration Write does: a Non-Posted Request, whose Completion
+ * comes back after the function has taken the write (PCIe Base 6.0 §2.1.1, transaction types).
+ * While it is in flight the guest holds
+ * either value, so a kind counts as disabled (enabled) only when its last completed write and the
+ * write in flight both disable (enable) it: a request that completes while the guest's enabling
+ * write is on its way is what that write asked for.
+ *
  * @module
  */
 import { believed } from "../model/guest/guest.ts"
+import { capWriteInFlight } from "../model/host/pasid-entry-update.ts"
 import { CAP_FIELDS, type CapField } from "../model/pcie/pasid-pri.ts"
 import type { State } from "../model/state.ts"
 import type { Property } from "./property.ts"
 
-/** The guest that owns VF `rid`, and what it last wrote to `field` there. */
+/** The guest that owns VF `rid`, and what it last wrote to `field` there (its last completed write). */
 const belief = (state: State, rid: string, field: CapField): { vm: string; value: boolean } | undefined => {
   const fn = state.functions.find((f) => f.rid === rid)
   if (fn === undefined || fn.kind !== "vf" || fn.owner === "host") return undefined
@@ -27,6 +37,19 @@ const belief = (state: State, rid: string, field: CapField): { vm: string; value
     field,
   )
   return value === undefined ? undefined : { vm: fn.owner, value }
+}
+
+/**
+ * The guest that owns VF `rid` when both its last completed write of `field` and its write of
+ * `field` in flight, if any, set it to `value` (see the module doc); else `undefined`.
+ */
+const settled = (state: State, rid: string, field: CapField, value: boolean): { vm: string } | undefined => {
+  const b = belief(state, rid, field)
+  if (b === undefined || b.value !== value) return undefined
+  const pending = capWriteInFlight(state, rid)
+  return pending !== undefined && pending.vm === b.vm && pending.field === field && pending.value !== value
+    ? undefined
+    : b
 }
 
 /** The `capability-coherence` property. */
@@ -50,16 +73,16 @@ export const capabilityCoherence: Property = {
         if (e.access === "execute") kinds.push("exec")
         if (e.privileged === true) kinds.push("priv")
         for (const field of kinds) {
-          const b = belief(before, e.rid, field)
-          if (b?.value === false)
+          const b = settled(before, e.rid, field, false)
+          if (b !== undefined)
             return `${e.rid} (${b.vm}) completed a ${e.access}${e.privileged === true ? " privileged" : ""} request with PASID ${e.pasid} although ${b.vm} disabled ${field}`
         }
       } else if (e._tag === "PageRequestQueued") {
-        const b = belief(before, e.rid, "priEnable")
-        if (b?.value === false) return `${e.rid} (${b.vm}) had a page request accepted although ${b.vm} disabled PRI`
+        const b = settled(before, e.rid, "priEnable", false)
+        if (b !== undefined) return `${e.rid} (${b.vm}) had a page request accepted although ${b.vm} disabled PRI`
       } else if (e._tag === "RequestNotSent") {
-        const b = belief(before, e.rid, e.field)
-        if (b?.value === true)
+        const b = settled(before, e.rid, e.field, true)
+        if (b !== undefined)
           return `${e.rid} (${b.vm}) did not send a request ${b.vm} enabled (${e.field}=1 in its virtual capability): ${e.reason}`
       }
     }

@@ -56,3 +56,50 @@ describe("dma-isolation", () => {
     expect(runCommands(strict, [assign, map, dma, tr, write]).findings).toEqual([])
   })
 })
+
+describe("capability-coherence", () => {
+  const enforced = scenario("vf-pasid-emulated-iommu-enforced")
+  const vcap = (value: boolean): Command => ({
+    _tag: "GuestWriteVfCap",
+    vm: "vm1",
+    rid: "01:00.1",
+    field: "pasidEnable",
+    value,
+  })
+  const step: Command = { _tag: "HostAdvance", pid: "pasidcfg:01:00.1" }
+  const bind: Command = { _tag: "HostBindPasid", rid: "01:00.1", pasid: 1, vm: "vm1" }
+  const pasidRead: Command = {
+    _tag: "DevicePasidRequest",
+    rid: "01:00.1",
+    pasid: 1,
+    iova: 0x1000,
+    access: "read",
+    privileged: false,
+  }
+  // The guest disables PASID and its write completes (write-entry ran with the write, then the
+  // cache invalidation, the ATC invalidation, the wait and complete-write).
+  const disabled: ReadonlyArray<Command> = [assign, map, vcap(false), step, step, step, step]
+
+  it("accepts a PASID request that completes while the guest's enabling write is still being enforced", () => {
+    // The depth-10 search of this scenario flagged this trace when only completed writes counted:
+    // the enable had reached the PASID entries, not yet the guest.
+    const r = runCommands(enforced, [...disabled, vcap(true), bind, pasidRead])
+    expect(r.findings).toEqual([])
+  })
+
+  it("flags a PASID request that completes after the guest's disabling write returned, before vfio wrote the entries", () => {
+    // A broken update program: the write returns to the guest before the entries change.
+    const lateEntry = {
+      ...enforced,
+      procedures: { "pasid-update": ["complete-write", "write-entry"] },
+    } as typeof enforced
+    const r = runCommands(lateEntry, [assign, map, vcap(true), step, bind, vcap(false), pasidRead])
+    expect(r.findings.map((f) => [f.property, f.stepIndex, f.message])).toEqual([
+      [
+        "capability-coherence",
+        6,
+        "01:00.1 (vm1) completed a read request with PASID 1 although vm1 disabled pasidEnable",
+      ],
+    ])
+  })
+})

@@ -125,6 +125,18 @@ export const pasidsOf = (state: State, rid: Rid): ReadonlyArray<number> =>
     ]),
   ].sort((a, b) => a - b)
 
+/**
+ * The guest's capability write to `rid` that vfio is still enforcing (trapped, not yet returned to
+ * the guest: its `complete-write` has not run), or `undefined`.
+ */
+export const capWriteInFlight = (
+  state: State,
+  rid: Rid,
+): { readonly vm: VmId; readonly field: CapField; readonly value: boolean } | undefined => {
+  const p = state.host.procedures.find((q) => q._tag === "PasidEntryUpdate" && q.rid === rid)
+  return p?._tag === "PasidEntryUpdate" ? { vm: p.vm, field: p.field, value: p.value } : undefined
+}
+
 /** Whether a capability update of `rid` is in flight (its config accesses wait). */
 export const pasidEntryUpdateInFlight = (state: State, rid: Rid): boolean =>
   state.host.procedures.some((p) => p._tag === "PasidEntryUpdate" && p.rid === rid)
