@@ -56,7 +56,7 @@ const settled = (state: State, rid: string, field: CapField, value: boolean): { 
 export const capabilityCoherence: Property = {
   id: "capability-coherence",
   statement:
-    "A guest reads back the PASID/PRI control bits it last wrote on its VF, and the VF's requests follow them: a kind it disabled never completes, a kind it enabled is not silently refused.",
+    "A guest reads back the PASID/PRI control bits it last wrote on its VF, and the VF's requests follow them: a kind it disabled never completes, a kind it enabled is not silently refused (while a write of the bit is in flight, either value may hold).",
   kind: "coherence",
   citation: "Seed thread 002 (vfio/pci: Emulate PASID/PRI capability for VFs); PCIe Base 6.0 §7.8.8, §10.5.2",
   scope: "events",
