@@ -10,11 +10,11 @@
  * driver changing state while a VF is assigned. PCIe Base 6.0 §7.8.8 (PASID Control), §10.5.2.2
  * (Page Request Control). The guest's last write is its driver's own state (`guests[].capWrites`).
  *
- * A write the VMM is still enforcing (trapped, not yet returned to the guest:
- * `model/host/pasid-entry-update.ts`, the vCPU held in its config-space exit) takes effect at some
- * point before it returns, as any Configuration Write does: a Non-Posted Request, whose Completion
- * comes back after the function has taken the write (PCIe Base 6.0 §2.1.1, transaction types).
- * While it is in flight the guest holds
+ * A write the VMM is still enforcing (`model/host/pasid-entry-update.ts`) never reaches the VF: the
+ * guest's config access is trapped and its vCPU held in the exit until vfio returns (QEMU's
+ * `vfio_pci_write_config` runs to completion before the vCPU resumes), so the write takes effect at
+ * some point before it returns, as a Configuration Write, a Non-Posted Request, is done only when
+ * its Completion is back (PCIe Base 6.0 §2.4.1). While it is in flight the guest holds
  * either value, so a kind counts as disabled (enabled) only when its last completed write and the
  * write in flight both disable (enable) it: a request that completes while the guest's enabling
  * write is on its way is what that write asked for.

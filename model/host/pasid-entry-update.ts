@@ -126,8 +126,10 @@ export const pasidsOf = (state: State, rid: Rid): ReadonlyArray<number> =>
   ].sort((a, b) => a - b)
 
 /**
- * The guest's capability write to `rid` that vfio is still enforcing (trapped, not yet returned to
- * the guest: its `complete-write` has not run), or `undefined`.
+ * The guest's capability write to `rid` whose update is still running, or `undefined`. Until its
+ * `complete-write` runs the write has not returned to the guest; in a program where
+ * `complete-write` is not the last operation the update goes on after it, and the guest's belief
+ * (`guests[].capWrites`) already holds the value.
  */
 export const capWriteInFlight = (
   state: State,
