@@ -131,17 +131,11 @@ export const pasidsOf = (state: State, rid: Rid): ReadonlyArray<number> =>
  * `complete-write` is not the last operation the update goes on after it, and the guest's belief
  * (`guests[].capWrites`) already holds the value.
  */
-export const capWriteInFlight = (
-  state: State,
-  rid: Rid,
-): { readonly vm: VmId; readonly field: CapField; readonly value: boolean } | undefined => {
-  const p = state.host.procedures.find((q) => q._tag === "PasidEntryUpdate" && q.rid === rid)
-  return p?._tag === "PasidEntryUpdate" ? { vm: p.vm, field: p.field, value: p.value } : undefined
-}
+export const capWriteInFlight = (state: State, rid: Rid): PasidEntryUpdate | undefined =>
+  state.host.procedures.find((p): p is PasidEntryUpdate => p._tag === "PasidEntryUpdate" && p.rid === rid)
 
 /** Whether a capability update of `rid` is in flight (its config accesses wait). */
-export const pasidEntryUpdateInFlight = (state: State, rid: Rid): boolean =>
-  state.host.procedures.some((p) => p._tag === "PasidEntryUpdate" && p.rid === rid)
+export const pasidEntryUpdateInFlight = (state: State, rid: Rid): boolean => capWriteInFlight(state, rid) !== undefined
 
 /** Runs the operation at `pc` of an update; the last one ends it. */
 export const advancePasidEntryUpdate = (ctx: StepContext, state: State, p: PasidEntryUpdate): StepResult => {
