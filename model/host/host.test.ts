@@ -37,6 +37,29 @@ describe("VFIO actions", () => {
     expect(stepsIn(strict, [assign, removal, release]).last?.outcome._tag).not.toBe("Rejected")
   })
 
+  it("resets the function on assignment as vfio's open does, even after a release program without reset", () => {
+    // vfio_pci_core_enable calls pci_try_reset_function: the next owner gets an empty ATC, and the
+    // reset is an event of the step, not a silent change.
+    const release = ["clear-bme", "free-irtes", "wait-idle", "unbind-pasids", "invalidate-pasid-cache", "drain-prq"]
+    const after = ["detach", "invalidate-context-cache", "attach"]
+    const noReset = { ...strict, procedures: { release: [...release, ...after] } } as typeof strict
+    const tr: Command = { _tag: "DeviceTranslationRequest", rid: "01:00.1", iova: 0x1000 }
+    const reassign: Command = { _tag: "HostReassignFunction", rid: "01:00.1", vm: "vm2" }
+    const step: Command = { _tag: "HostAdvance", pid: "release:01:00.1" }
+    const beforeAttach = [assign, map, tr, reassign, ...Array.from({ length: release.length + 1 }, () => step)]
+    const atc = (r: ReturnType<typeof stepsIn>) => r.state.functions.find((f) => f.rid === "01:00.1")?.ats.atc
+    expect(atc(stepsIn(noReset, beforeAttach))).toHaveLength(1)
+    const attached = stepsIn(noReset, [...beforeAttach, step])
+    expect(attached.state.functions.find((f) => f.rid === "01:00.1")?.owner).toBe("vm2")
+    expect(atc(attached)).toEqual([])
+    expect(attached.last?.events).toContainEqual({
+      _tag: "FunctionReset",
+      rid: "01:00.1",
+      atcEntries: 1,
+      invalidations: 0,
+    })
+  })
+
   it("maps only the VM's own pages, once per IOVA", () => {
     expect(stepsIn(strict, [map]).last?.outcome._tag).toBe("Ok")
     expect(stepsIn(strict, [{ ...map, page: 1 }]).last?.outcome).toMatchObject({ _tag: "Rejected" })

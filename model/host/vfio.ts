@@ -20,7 +20,7 @@ import { domainOfVm, putDomain } from "../iommu/iommu.ts"
 import { installUnityMaps, reservedRegionRefusal } from "../iommu/reserved-regions.ts"
 import { pageOwner, setPageOwner } from "../memory/pages.ts"
 import { ok, rejected } from "../outcome.ts"
-import { atsReset } from "../pcie/ats.ts"
+import { functionLevelReset } from "../pcie/flr.ts"
 import { functionIndex, functionRids, type PcieFunction, updateFunction } from "../pcie/function.ts"
 import { iommuGroup, inHostUse } from "../pcie/iommu-group.ts"
 import { CAPS_RESET, governingCaps } from "../pcie/pasid-pri.ts"
@@ -114,8 +114,10 @@ export const assignRefusal = (
  * `pci_for_each_dma_alias`: an alias shared with another device takes the domain attached last);
  * with an emulated PASID/PRI capability
  * vfio creates it (the features its PF has enabled now are shown supported, every control bit
- * clear). The function is reset on open (VFIO issues an FLR, PCIe Base 6.0 §6.6.2, which empties
- * its ATC). The IOMMU driver enables ATS when the function has it, unless the host marks it
+ * clear). The function is reset on open: `vfio_pci_core_enable` calls `pci_try_reset_function`
+ * (an FLR, PCIe Base 6.0 §6.6.2, where the function has it), which the model runs as
+ * `functionLevelReset` with its `FunctionReset` event: the ATC and unanswered ATS invalidations
+ * emptied, page request groups forgotten, MSI-X masked, a locked or running TDI to ERROR. The IOMMU driver enables ATS when the function has it, unless the host marks it
  * untrusted and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the
  * function's ATS Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"`
  * its unity maps enter the VM's domain. A present entry it replaces (the host's identity domain of a
@@ -176,10 +178,15 @@ const attachOne = (
         }
       : state.host
   const virtual = state.nesting === undefined ? undefined : allocateVrid(state.nesting, vm, rid)
+  const reset = functionLevelReset(state, rid)
   return {
     state: {
       ...state,
-      functions: updateFunction(state.functions, index, (f) => ({ ...f, owner: vm, ats: atsReset(ats) })),
+      functions: updateFunction(reset.state.functions, index, (f) => ({
+        ...f,
+        owner: vm,
+        ats: { ...f.ats, enabled: ats },
+      })),
       iommu: { ...iommu, context, cache },
       host,
       ...(virtual === undefined ? {} : { nesting: virtual.nesting }),
@@ -188,6 +195,7 @@ const attachOne = (
       ...(tagged?.events ?? []),
       ...unity.events,
       ...flushed,
+      ...reset.events,
       { _tag: "FunctionAssigned", rid, vm, did: tagged?.did ?? 0 },
       ...(virtual === undefined ? [] : [{ _tag: "VridAssigned" as const, vm, vrid: virtual.vrid, rid }]),
     ],

@@ -4,7 +4,8 @@
  * for them; the host's wait finds none owed), its outstanding page request groups are forgotten,
  * its MSI-X table is masked (entries unusable until programmed again); a TDI in CONFIG_LOCKED or
  * RUN goes to ERROR (TDISP ECN §11.2.6). A removed function has nothing left to reset. The one
- * place both the release and the reset programs reset a function.
+ * place a function is reset: by the release and reset programs' `reset` operation, and by vfio's
+ * open when a function is assigned (`attachOne` in `host/vfio.ts`).
  *
  * @module
  */
