@@ -5,7 +5,7 @@
  * Host (kernel, VFIO, VMM):
  * - `HostAllocatePage { page, vm }`: give a free HPA page to a VM (guest RAM backing).
  * - `HostAssignFunction { rid, vm }`: VFIO assigns a VF to a VM; its context entry points at the
- *   VM's domain.
+ *   VM's domain, and vfio's open resets the function (`host/vfio.ts`).
  * - `HostMapIova { vm, iova, page, pages? }`: `VFIO_IOMMU_MAP_DMA` of one page (or, with `pages: 2`,
  *   of a scaled-down large page of two granules) into the VM's domain.
  * - `HostUnmapIova { vm, iova }`: `VFIO_IOMMU_UNMAP_DMA`; starts the unmap procedure and runs its
