@@ -86,8 +86,6 @@ export const PROOF_GAPS: Readonly<Record<string, string>> = {
     "needs depth 13 (sriov-ats-atc-before-iotlb: dma-isolation shrunk to 11, its shortest unknown); pinned at depth 9, 4,124,380 distinct states, growing about 4.4-fold per level: depth 13 is over a billion, half that with symmetry, past the shared fingerprint table's 134 million",
   "nested-smmuv3-forwarded-atc":
     "needs depth 14 (nested-stale-vrid-after-reassign: invalidation-scope shrunk to 12, its shortest unknown); pinned at depth 9 with symmetry, 7,101,603 distinct states (5,040,366 new at depth 9, 3.3 times depth 8's): depth 14 is about two billion",
-  "vf-pasid-emulated-iommu-enforced":
-    "needs depth 10 (vf-pasid-pf-disables-while-assigned: 8); pinned at depth 9 with symmetry, 19,756,466 distinct states. Depth 10 was searched with symmetry (69,130,752 distinct states, 49,374,286 new at depth 10; 1 h 30 min on 2 threads, 11.5 GB): its one violation, capability-coherence at length 10, was a false alarm of the property (a PASID request completing while the guest's enabling write was still being enforced), fixed since; the search must run again with the fix before the pin moves to depth 10",
 }
 
 /**
