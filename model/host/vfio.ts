@@ -112,18 +112,18 @@ export const assignRefusal = (
  * VFIO no-IOMMU mode a pass-through entry), for its own RID and for the RID its requests carry
  * (Linux blocks the device first, clearing the entry of every DMA alias, then maps every alias,
  * `pci_for_each_dma_alias`: an alias shared with another device takes the domain attached last);
- * with an emulated PASID/PRI capability
- * vfio creates it (the features its PF has enabled now are shown supported, every control bit
- * clear). The function is reset on open: `vfio_pci_core_enable` calls `pci_try_reset_function`
- * (an FLR, PCIe Base 6.0 §6.6.2, where the function has it), which the model runs as
- * `functionLevelReset` with its `FunctionReset` event: the ATC and unanswered ATS invalidations
- * emptied, page request groups forgotten, MSI-X masked, a locked or running TDI to ERROR. The IOMMU driver enables ATS when the function has it, unless the host marks it
- * untrusted and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the
- * function's ATS Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"`
- * its unity maps enter the VM's domain. A present entry it replaces (the host's identity domain of a
- * function released to it) has its cached copy invalidated first, as Linux's detach from the old
- * domain does. The caller has checked that the function is host-owned
- * and assignable, the VM exists and {@link assignRefusal}.
+ * with an emulated PASID/PRI capability vfio creates it (the features its PF has enabled now are
+ * shown supported, every control bit clear). The function is reset on open: `vfio_pci_core_enable`
+ * calls `pci_try_reset_function` (an FLR, PCIe Base 6.0 §6.6.2, where the function has it), which
+ * the model runs as `functionLevelReset` with its `FunctionReset` event: the ATC and unanswered ATS
+ * invalidations emptied, page request groups forgotten, MSI-X masked, a locked or running TDI to
+ * ERROR. The IOMMU driver enables ATS when the function has it, unless the host marks it untrusted
+ * and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the function's ATS
+ * Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"` its unity maps
+ * enter the VM's domain. A present entry it replaces (the host's identity domain of a function
+ * released to it) has its cached copy invalidated first, as Linux's detach from the old domain
+ * does. The caller has checked that the function is host-owned and assignable, the VM exists and
+ * {@link assignRefusal}.
  */
 const attachOne = (
   ctx: StepContext,
