@@ -140,24 +140,31 @@ interface KindTable {
 
 const kindTable = (options: ReadonlyArray<Command>, swarm: Swarm | undefined): KindTable => {
   const counts = new Map<string, number>()
-  let all: Array<string> = []
+  const seen: Array<string> = []
   for (let i = 0; i < options.length; i++) {
     const tag = (options[i] as Command)._tag
     const n = counts.get(tag)
-    if (n === undefined) all.push(tag)
+    if (n === undefined) seen.push(tag)
     counts.set(tag, (n ?? 0) + 1)
   }
-  if (swarm !== undefined) {
-    const kept = all.filter((k) => swarm.has(k))
-    if (kept.length > 0) all = kept
+  const kept = swarm === undefined ? seen : seen.filter((k) => swarm.has(k))
+  const kinds = kept.length > 0 ? kept : seen
+  const common: Array<string> = []
+  const movingOfKinds: Array<string> = []
+  const movingOfCommon: Array<string> = []
+  for (const k of kinds) {
+    const moving = PROGRESS_KINDS.has(k)
+    if (moving) movingOfKinds.push(k)
+    if (RARE_KINDS.has(k)) continue
+    common.push(k)
+    if (moving) movingOfCommon.push(k)
   }
-  const common = all.filter((k) => !RARE_KINDS.has(k))
-  const narrowed = common.length > 0 && common.length < all.length ? common : undefined
+  const narrowed = common.length > 0 && common.length < kinds.length
   return {
-    kinds: all,
-    common: narrowed,
-    movingOfKinds: all.filter((k) => PROGRESS_KINDS.has(k)),
-    movingOfCommon: (narrowed ?? []).filter((k) => PROGRESS_KINDS.has(k)),
+    kinds,
+    common: narrowed ? common : undefined,
+    movingOfKinds,
+    movingOfCommon: narrowed ? movingOfCommon : [],
     counts,
   }
 }

@@ -28,6 +28,7 @@ import { functionIndex, updateFunction } from "../pcie/function.ts"
 import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { type DmaHandle, type Guest, putGuest } from "./guest.ts"
+import { putByKey } from "../keyed.ts"
 
 const isCvm = (state: State, vm: VmId): boolean => state.cvms.includes(vm)
 
@@ -57,9 +58,9 @@ export const convertPage = (state: State, vm: VmId, page: HpaPage, to: "private"
 /** The guest's DMA API state for `rid`: its current mode and handles. */
 const dmaOf = (guest: Guest, rid: Rid) => guest.dma.find((d) => d.rid === rid) ?? { rid, mode: 0 as const, handles: [] }
 
-const withDma = (guest: Guest, rid: Rid, d: Guest["dma"][number]): Guest => ({
+const withDma = (guest: Guest, d: Guest["dma"][number]): Guest => ({
   ...guest,
-  dma: [...guest.dma.filter((x) => x.rid !== rid), d].sort((a, b) => (a.rid < b.rid ? -1 : 1)),
+  dma: putByKey(guest.dma, d, (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0)),
 })
 
 const lowestFree = (used: ReadonlyArray<number>): number => {
@@ -100,7 +101,7 @@ export const dmaMap = (ctx: StepContext, state: State, vm: VmId, rid: Rid, page:
       guest = { ...guest, viommu: [...guest.viommu, { iova, page }].sort((a, b) => a.iova - b.iova) }
     }
   }
-  guest = withDma(guest, rid, { ...dma, handles: [...dma.handles, handle].sort((a, b) => a.id - b.id) })
+  guest = withDma(guest, { ...dma, handles: [...dma.handles, handle].sort((a, b) => a.id - b.id) })
   return {
     state: { ...state, guests: putGuest(state.guests, guest) },
     outcome: ok,
@@ -118,7 +119,7 @@ export const dmaUnmap = (ctx: StepContext, state: State, vm: VmId, rid: Rid, id:
   const viaViommu = dma.mode === 1 && ctx.policy.trustedTranslation === "viommu"
   const removed = viaViommu ? c.guest.viommu.filter((m) => m.iova === handle.iova) : []
   let guest: Guest = viaViommu ? { ...c.guest, viommu: c.guest.viommu.filter((m) => m.iova !== handle.iova) } : c.guest
-  guest = withDma(guest, rid, { ...dma, handles: dma.handles.filter((h) => h.id !== id) })
+  guest = withDma(guest, { ...dma, handles: dma.handles.filter((h) => h.id !== id) })
   return {
     state: { ...state, guests: putGuest(state.guests, guest) },
     outcome: ok,
@@ -144,11 +145,11 @@ export const flipDriver = (
   const dma = dmaOf(guest, rid)
   const rebind = ctx.policy.trustFlip === "rebind"
   const dropped = new Set(dma.handles.filter((h) => h.mode === 1).map((h) => h.iova))
-  const next: Guest = withDma(
-    rebind ? { ...guest, viommu: guest.viommu.filter((m) => !dropped.has(m.iova)) } : guest,
+  const next: Guest = withDma(rebind ? { ...guest, viommu: guest.viommu.filter((m) => !dropped.has(m.iova)) } : guest, {
     rid,
-    { rid, mode: to, handles: rebind ? [] : dma.handles },
-  )
+    mode: to,
+    handles: rebind ? [] : dma.handles,
+  })
   return {
     state: { ...state, guests: putGuest(state.guests, next) },
     events: [

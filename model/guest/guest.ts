@@ -8,6 +8,7 @@
  */
 import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
 import type { CapField } from "../pcie/pasid-pri.ts"
+import { putByKey } from "../keyed.ts"
 
 /** A page request delivered to the guest, awaiting its response. */
 export interface GuestFault {
@@ -49,7 +50,7 @@ export const putGuest = (guests: ReadonlyArray<Guest>, g: Guest): ReadonlyArray<
 /** The guest's driver now believes it wrote `value` to `field` of `rid` (its last write of it). */
 export const recordCapWrite = (guest: Guest, rid: Rid, field: CapField, value: boolean): Guest => ({
   ...guest,
-  capWrites: [...guest.capWrites.filter((w) => w.rid !== rid || w.field !== field), { rid, field, value }].sort(
-    (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0),
+  capWrites: putByKey(guest.capWrites, { rid, field, value }, (a, b) =>
+    a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0,
   ),
 })

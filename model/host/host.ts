@@ -13,6 +13,7 @@ import type { PasidTeardown } from "./pasid-teardown.ts"
 import type { ReleaseProcedure } from "./release.ts"
 import type { ResetProcedure } from "./reset.ts"
 import type { UnmapProcedure } from "./unmap.ts"
+import { putByKey } from "../keyed.ts"
 
 /** A host procedure in flight. */
 export type Procedure =
@@ -55,7 +56,7 @@ export const procedureByPid = (host: Host, pid: string): Procedure | undefined =
 /** Adds or replaces a procedure (by pid). */
 export const putProcedure = (host: Host, p: Procedure): Host => ({
   ...host,
-  procedures: [...host.procedures.filter((q) => q.pid !== p.pid), p].sort((a, b) => (a.pid < b.pid ? -1 : 1)),
+  procedures: putByKey(host.procedures, p, (a, b) => (a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : 0)),
 })
 
 /** Removes a finished procedure. */

@@ -30,6 +30,7 @@ import { allocateVrid } from "../nesting/viommu.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { cacheInvalidatedEvent } from "./entry-invalidation.ts"
 import { iovaBusy } from "./unmap.ts"
+import { putByKey } from "../keyed.ts"
 
 /** `HostAllocatePage { page, vm }`: a free page becomes the VM's. Rejected unless the page is free. */
 export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult => {
@@ -172,8 +173,8 @@ const attachOne = (
     emulated && pfCaps !== undefined
       ? {
           ...state.host,
-          vcaps: [...state.host.vcaps.filter((v) => v.rid !== rid), { rid, supported: pfCaps, bits: CAPS_RESET }].sort(
-            (a, b) => (a.rid < b.rid ? -1 : 1),
+          vcaps: putByKey(state.host.vcaps, { rid, supported: pfCaps, bits: CAPS_RESET }, (a, b) =>
+            a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0,
           ),
         }
       : state.host

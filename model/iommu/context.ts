@@ -10,6 +10,7 @@
  * @module
  */
 import type { Rid } from "../ids.ts"
+import { putByKey } from "../keyed.ts"
 
 /** A Domain ID: the cache tag of a domain (VT-d DID, AMD DomainID, SMMUv3 VMID). */
 export type Did = number
@@ -49,4 +50,4 @@ export const contextDid = (table: ContextTable, rid: Rid): Did | undefined => {
 
 /** Installs (or replaces) the context entry of `rid`. */
 export const setContext = (table: ContextTable, entry: ContextEntry): ContextTable =>
-  [...table.filter((e) => e.rid !== entry.rid), entry].sort((a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0))
+  putByKey(table, entry, (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0))

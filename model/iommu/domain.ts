@@ -10,6 +10,7 @@
  */
 import type { HpaPage, Iova, VmId } from "../ids.ts"
 import type { Did } from "./context.ts"
+import { putByKey } from "../keyed.ts"
 
 /**
  * A present leaf PTE: IOVA (bytes) to HPA page, read/write, one 4 KiB granule of a mapping that
@@ -49,7 +50,7 @@ export const walk = (domain: Domain, iova: Iova): HpaPage | undefined => domain.
 /** Writes a present PTE. */
 export const setPte = (domain: Domain, pte: Pte): Domain => ({
   ...domain,
-  ptes: [...domain.ptes.filter((p) => p.iova !== pte.iova), pte].sort((a, b) => a.iova - b.iova),
+  ptes: putByKey(domain.ptes, pte, (a, b) => a.iova - b.iova),
 })
 
 /** Clears the PTE for `iova`. */

@@ -18,6 +18,7 @@
 import type { Rid } from "../ids.ts"
 import type { ContextEntry, Did } from "./context.ts"
 import type { PasidEntry } from "./pasid-table.ts"
+import { putByKey } from "../keyed.ts"
 
 /** The cached entries, each array sorted by its key. */
 export interface EntryCache {
@@ -39,15 +40,13 @@ const byRid = (a: { readonly rid: Rid }, b: { readonly rid: Rid }): number =>
 /** Caches a context entry a walk just read (replacing any for the same RID). */
 export const cacheContext = (cache: EntryCache, entry: ContextEntry): EntryCache => ({
   ...cache,
-  context: [...cache.context.filter((e) => e.rid !== entry.rid), entry].sort(byRid),
+  context: putByKey(cache.context, entry, byRid),
 })
 
 /** Caches a PASID entry a walk just read. */
 export const cachePasid = (cache: EntryCache, entry: PasidEntry): EntryCache => ({
   ...cache,
-  pasid: [...cache.pasid.filter((e) => e.rid !== entry.rid || e.pasid !== entry.pasid), entry].sort(
-    (a, b) => byRid(a, b) || a.pasid - b.pasid,
-  ),
+  pasid: putByKey(cache.pasid, entry, (a, b) => byRid(a, b) || a.pasid - b.pasid),
 })
 
 const didOf = (e: ContextEntry): Did | undefined => (e.kind === "translated" ? e.did : undefined)

@@ -10,6 +10,7 @@
  */
 import { type HpaPage, type Iova, PAGE_SIZE } from "../ids.ts"
 import type { Did } from "./context.ts"
+import { putByKey } from "../keyed.ts"
 
 /** One cached translation of domain `did`. */
 export interface IotlbEntry {
@@ -27,9 +28,7 @@ export const iotlbLookup = (iotlb: Iotlb, did: Did, iova: Iova): IotlbEntry | un
 
 /** Caches the result of a walk. */
 export const iotlbFill = (iotlb: Iotlb, entry: IotlbEntry): Iotlb =>
-  [...iotlb.filter((e) => e.did !== entry.did || e.iova !== entry.iova), entry].sort(
-    (a, b) => a.did - b.did || a.iova - b.iova,
-  )
+  putByKey(iotlb, entry, (a, b) => a.did - b.did || a.iova - b.iova)
 
 /**
  * Invalidation of `did`'s entries for `pages` granules (4 KiB each) from `iova` (page- or

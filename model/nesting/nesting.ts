@@ -22,6 +22,7 @@
  */
 import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
 import type { PasidFlags } from "../iommu/pasid-table.ts"
+import { putByKey } from "../keyed.ts"
 
 /** A present stage-1 PTE of a guest table: IOVA (bytes) -> GPA (bytes), both 4 KiB aligned. */
 export interface Stage1Pte {
@@ -131,9 +132,7 @@ export const attachmentOf = (n: Nesting, rid: Rid, pasid: number): NestedAttachm
 /** Adds an attachment, keeping the (RID, PASID) order. */
 export const addAttachment = (n: Nesting, a: NestedAttachment): Nesting => ({
   ...n,
-  attachments: [...n.attachments.filter((x) => x.rid !== a.rid || x.pasid !== a.pasid), a].sort(
-    (x, y) => cmpStr(x.rid, y.rid) || x.pasid - y.pasid,
-  ),
+  attachments: putByKey(n.attachments, a, (x, y) => cmpStr(x.rid, y.rid) || x.pasid - y.pasid),
 })
 
 /** Removes the attachments `drop` selects. */

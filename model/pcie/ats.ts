@@ -12,6 +12,7 @@
  * @module
  */
 import { type HpaPage, type Iova, PAGE_SIZE } from "../ids.ts"
+import { putByKey } from "../keyed.ts"
 
 /**
  * One cached translation: IOVA (bytes) to HPA page, as returned by a Translation Completion, for the
@@ -60,7 +61,7 @@ export const atcLookup = (ats: AtsState, iova: Iova, pasid?: number): AtcEntry |
 /** Caches a Translation Completion, replacing any older entry for the same (PASID, IOVA). */
 export const atcFill = (ats: AtsState, entry: AtcEntry): AtsState => ({
   ...ats,
-  atc: [...ats.atc.filter((e) => e.iova !== entry.iova || e.pasid !== entry.pasid), entry].sort(atcOrder),
+  atc: putByKey(ats.atc, entry, atcOrder),
 })
 
 /** Whether an Invalidate Request covers an ATC entry: same PASID (or none), and its range or the whole space. */
