@@ -7,8 +7,8 @@ const pairs = {
   next: (s: readonly [number, number], c: number) => ({ state: [s[0] + c + 1, s[1] + 1] as const }),
 }
 
-/** Level 1 of `pairs` from [0, 0] and [1, 0], as states; level 2 as references into it. */
-const twoLevels = () => {
+/** Level 1 of `pairs` from [0, 0] and [1, 0], as states; level 2 as references into it, rebuilt with `model`. */
+const twoLevels = (model: typeof pairs = pairs) => {
   const level1 = Frontier.of<readonly [number, number], number>(
     [
       [0, 0],
@@ -16,7 +16,7 @@ const twoLevels = () => {
     ],
     [10, 11],
   )
-  const level2 = new Frontier(level1, pairs)
+  const level2 = new Frontier(level1, model)
   const expected: Array<readonly [number, number]> = []
   for (let f = 0; f < level1.size; f++) {
     const parent = level1.state(f)
@@ -29,10 +29,45 @@ const twoLevels = () => {
 }
 
 describe("a frontier", () => {
-  it("keeps the last level counted, the one before it as references, the rest as states", () => {
-    expect([1, 2, 3, 4, 5].map((d) => levelStore(d, 5))).toEqual(["states", "states", "states", "references", "count"])
+  it("keeps the last level counted, the two before it as references, the rest as states", () => {
+    expect([1, 2, 3, 4, 5].map((d) => levelStore(d, 5))).toEqual([
+      "states",
+      "states",
+      "references",
+      "references",
+      "count",
+    ])
     expect(levelStore(1, 1)).toBe("count")
     expect(levelStore(1, 2)).toBe("references")
+    expect(levelStore(1, 3)).toBe("references")
+    expect(levelStore(1, 4)).toBe("states")
+  })
+
+  it("rebuilds a reference into a level of references through both, each parent once for its children", () => {
+    let transitions = 0
+    const counting = {
+      enabled: pairs.enabled,
+      next: (s: readonly [number, number], c: number) => {
+        transitions++
+        return pairs.next(s, c)
+      },
+    }
+    const { level2, expected: parents } = twoLevels(counting)
+    const level3 = new Frontier(level2, counting)
+    const expected: Array<readonly [number, number]> = []
+    for (const [f, parent] of parents.entries())
+      for (const [k, c] of pairs.enabled(parent).entries()) {
+        level3.pushReference(f, k, 1000 + expected.length)
+        expected.push(pairs.next(parent, c).state)
+      }
+    transitions = 0
+    expect(expected.map((_, i) => level3.state(i))).toEqual(expected)
+    // In order: one transition per state read, and one per parent (rebuilt once for its children).
+    expect(transitions).toBe(expected.length + parents.length)
+    const reversed = expected.map((_, i) => expected.length - 1 - i)
+    expect(reversed.map((i) => level3.state(i))).toEqual(reversed.map((i) => expected[i]))
+    const n = expected.length
+    expect(level3.takeLast(2)).toEqual({ states: expected.slice(-2), ids: [1000 + n - 2, 1000 + n - 1] })
   })
 
   it("rebuilds each referenced state from its parent and command, in order and out of order", () => {

@@ -4,13 +4,16 @@
  * three ways the search picks per level (issue 19: memory for deep proofs):
  *
  * - `"states"`: the states themselves (about 1.3 KB each in the nested scenarios, on V8's heap);
- * - `"references"`: for the last level a search expands, a reference per state instead (the
+ * - `"references"`: for the last two levels a search expands, a reference per state instead (the
  *   position of its parent in the level before and the index of the command in the parent's
  *   `enabled` list, two small integers), the parent level being kept; a state is rebuilt, by one
- *   transition of the pure model, when it is expanded or handed to another thread. The peak
- *   memory of a search to depth D is then the states of level D−2, not of level D−1 (four to six
- *   times fewer in the catalogue's worlds), for one more transition per state of level D−1 (about
- *   one in ten of the transitions the search makes);
+ *   transition of the pure model, when it is expanded or handed to another thread, and a state of
+ *   the last level expanded from its parent, itself rebuilt from the level before (once per parent:
+ *   a parent's children are consecutive). The peak memory of a search to depth D is then the states
+ *   of level D−3, not of level D−1 (in the catalogue's worlds ten to thirty times fewer: 4 million
+ *   states instead of 10 million at `sriov-ats-strict`'s level 10 against 11, with symmetry), for
+ *   about two more transitions per state of levels D−2 and D−1 (one in six of the transitions the
+ *   search makes);
  * - `"count"`: the search's last level: its states are counted by the caller, never kept (nothing
  *   expands them).
  *
@@ -22,10 +25,11 @@ export type LevelStore = "states" | "references" | "count"
 
 /**
  * How the level being built is kept, for a search to `depth` building level `level` (1-based):
- * the last level is counted, the one before it, the last to be expanded, is kept as references.
+ * the last level is counted, the two before it, the last two to be expanded, are kept as
+ * references (the second of them into the first).
  */
 export const levelStore = (level: number, depth: number): LevelStore =>
-  level >= depth ? "count" : level === depth - 1 ? "references" : "states"
+  level >= depth ? "count" : level >= depth - 2 ? "references" : "states"
 
 /** The two operations of a model a reference is rebuilt with. */
 export interface Rebuild<S, C> {
@@ -35,8 +39,9 @@ export interface Rebuild<S, C> {
 
 /**
  * A level's states and ids, some kept as states and some as references into `parents` (the level
- * before, fully kept as states). Entries are read in order by {@link Frontier.state}; the
- * `enabled` list of the last parent read is cached, since a parent's children are consecutive.
+ * before, whose entries may be references in turn). Entries are read in order by
+ * {@link Frontier.state}; the last parent read and its `enabled` list are cached, since a parent's
+ * children are consecutive.
  */
 export class Frontier<S, C> {
   private readonly kept: Array<S | undefined> = []
@@ -44,11 +49,12 @@ export class Frontier<S, C> {
   private readonly choiceAt: Array<number> = []
   readonly ids: Array<number> = []
   private cachedParent = -1
+  private cachedParentState: S | undefined = undefined
   private cachedCommands: ReadonlyArray<C> = []
 
   /**
-   * An empty level; `parents` (the states of the level before, by position) and `model` are
-   * needed only by a level holding references.
+   * An empty level; `parents` (the level before, by position) and `model` are needed only by a
+   * level holding references.
    */
   constructor(
     private readonly parents: Frontier<S, C> | undefined = undefined,
@@ -100,14 +106,15 @@ export class Frontier<S, C> {
   state(i: number): S {
     const kept = this.kept[i]
     if (kept !== undefined) return kept
-    const parents = this.parents as Frontier<S, C>
     const model = this.model as Rebuild<S, C>
     const at = this.parentAt[i] as number
-    const parent = parents.state(at)
     if (at !== this.cachedParent) {
-      this.cachedCommands = model.enabled(parent)
+      // A parent kept as a reference is rebuilt once for its consecutive children.
+      this.cachedParentState = (this.parents as Frontier<S, C>).state(at)
+      this.cachedCommands = model.enabled(this.cachedParentState)
       this.cachedParent = at
     }
+    const parent = this.cachedParentState as S
     const rebuilt = model.next(parent, this.cachedCommands[this.choiceAt[i] as number] as C).state
     if (rebuilt === undefined) throw new Error("a state kept as a reference has no successor when rebuilt")
     return rebuilt

@@ -62,8 +62,8 @@ export const loadModel = async <S, C>(spec: ModelSpec): Promise<ExplorableModel<
  * The V8 heap (old generation, MiB) each of `threads` search threads gets: three quarters of the
  * machine's memory shared between them, and never less than V8's default for this process. A
  * search keeps its frontier, the states of the level being expanded, in the V8 heap (about 1.3 KB
- * a state in the nested scenarios; the last level expanded as references to the one before,
- * `frontier.ts`); the visited set and the parent pointers live outside it. V8's default limit
+ * a state in the nested scenarios; the last two levels expanded as references to the level
+ * before, `frontier.ts`); the visited set and the parent pointers live outside it. V8's default limit
  * (about 4 GiB) would stop a search with a few million states in one level on a machine with
  * memory to spare.
  */
