@@ -84,7 +84,7 @@ export const requiredProofDepth = (safe: Scenario, catalogue: ReadonlyArray<Scen
  */
 export const PROOF_GAPS: Readonly<Record<string, string>> = {
   "sriov-ats-strict":
-    "needs depth 13 (sriov-ats-atc-before-iotlb: dma-isolation shrunk to 11, its shortest unknown); pinned at depth 11 with symmetry, 16,464,236 distinct states (10,335,145 new at depth 11). The growth per level falls (3.5, 3.1, 2.8, 2.6 from depth 8 to 11): depth 13 would be about 90 million states, within the shared table, but a search to depth 12 or 13 keeps level 11's 10 million states on the heap (15.9 GB resident here in level 12), past a 16 GB nightly runner",
+    "needs depth 13 (sriov-ats-atc-before-iotlb: dma-isolation shrunk to 11, its shortest unknown); pinned at depth 12 with symmetry, 40,401,676 distinct states (23,937,440 new at depth 12; 38 min on 2 threads here). The growth per level falls (3.5, 3.1, 2.8, 2.5, 2.3 from depth 8 to 12): depth 13 is about 90 million states, within the shared table and, with the last two levels kept as references, about 5 GB of states on the heap, but about 1.5 h more on 2 threads, which this session did not have",
   "nested-smmuv3-forwarded-atc":
     "needs depth 14 (nested-stale-vrid-after-reassign: invalidation-scope shrunk to 12, its shortest unknown); pinned at depth 9 with symmetry, 7,101,603 distinct states (5,040,366 new at depth 9, 3.3 times depth 8's): depth 14 is about two billion",
 }
