@@ -24,3 +24,15 @@ export const putByKey = <T>(xs: ReadonlyArray<T>, x: T, order: (a: T, b: T) => n
   for (let j = replace ? i + 1 : i; j < n; j++) out.push(xs[j] as T)
   return out
 }
+
+/** Orders two strings by UTF-16 code units (the order of every string key in `State`): −1, 0 or 1. */
+export const compareText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+/** Orders entries keyed by RID (bus:device.function text). */
+export const byRid = (a: { readonly rid: string }, b: { readonly rid: string }): number => compareText(a.rid, b.rid)
+
+/** Orders entries keyed by (RID, PASID). */
+export const byRidPasid = (
+  a: { readonly rid: string; readonly pasid: number },
+  b: { readonly rid: string; readonly pasid: number },
+): number => compareText(a.rid, b.rid) || a.pasid - b.pasid

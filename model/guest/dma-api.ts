@@ -28,7 +28,7 @@ import { functionIndex, updateFunction } from "../pcie/function.ts"
 import type { Event } from "../event.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { type DmaHandle, type Guest, putGuest } from "./guest.ts"
-import { putByKey } from "../keyed.ts"
+import { byRid, putByKey } from "../keyed.ts"
 
 const isCvm = (state: State, vm: VmId): boolean => state.cvms.includes(vm)
 
@@ -60,7 +60,7 @@ const dmaOf = (guest: Guest, rid: Rid) => guest.dma.find((d) => d.rid === rid) ?
 
 const withDma = (guest: Guest, d: Guest["dma"][number]): Guest => ({
   ...guest,
-  dma: putByKey(guest.dma, d, (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0)),
+  dma: putByKey(guest.dma, d, byRid),
 })
 
 const lowestFree = (used: ReadonlyArray<number>): number => {

@@ -8,7 +8,7 @@
  */
 import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
 import type { CapField } from "../pcie/pasid-pri.ts"
-import { putByKey } from "../keyed.ts"
+import { byRid, compareText, putByKey } from "../keyed.ts"
 
 /** A page request delivered to the guest, awaiting its response. */
 export interface GuestFault {
@@ -47,10 +47,11 @@ export const believed = (guest: Guest | undefined, rid: Rid, field: CapField): b
 export const putGuest = (guests: ReadonlyArray<Guest>, g: Guest): ReadonlyArray<Guest> =>
   guests.map((x) => (x.vm === g.vm ? g : x))
 
+type CapWrite = Guest["capWrites"][number]
+const byRidField = (a: CapWrite, b: CapWrite): number => byRid(a, b) || compareText(a.field, b.field)
+
 /** The guest's driver now believes it wrote `value` to `field` of `rid` (its last write of it). */
 export const recordCapWrite = (guest: Guest, rid: Rid, field: CapField, value: boolean): Guest => ({
   ...guest,
-  capWrites: putByKey(guest.capWrites, { rid, field, value }, (a, b) =>
-    a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : a.field < b.field ? -1 : a.field > b.field ? 1 : 0,
-  ),
+  capWrites: putByKey(guest.capWrites, { rid, field, value }, byRidField),
 })

@@ -13,7 +13,7 @@ import type { PasidTeardown } from "./pasid-teardown.ts"
 import type { ReleaseProcedure } from "./release.ts"
 import type { ResetProcedure } from "./reset.ts"
 import type { UnmapProcedure } from "./unmap.ts"
-import { putByKey } from "../keyed.ts"
+import { compareText, putByKey } from "../keyed.ts"
 
 /** A host procedure in flight. */
 export type Procedure =
@@ -53,10 +53,12 @@ export interface Host {
 export const procedureByPid = (host: Host, pid: string): Procedure | undefined =>
   host.procedures.find((p) => p.pid === pid)
 
+const byPid = (a: Procedure, b: Procedure): number => compareText(a.pid, b.pid)
+
 /** Adds or replaces a procedure (by pid). */
 export const putProcedure = (host: Host, p: Procedure): Host => ({
   ...host,
-  procedures: putByKey(host.procedures, p, (a, b) => (a.pid < b.pid ? -1 : a.pid > b.pid ? 1 : 0)),
+  procedures: putByKey(host.procedures, p, byPid),
 })
 
 /** Removes a finished procedure. */

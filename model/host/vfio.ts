@@ -30,7 +30,7 @@ import { allocateVrid } from "../nesting/viommu.ts"
 import { type State, type StepContext, type StepResult, unchanged } from "../state.ts"
 import { cacheInvalidatedEvent } from "./entry-invalidation.ts"
 import { iovaBusy } from "./unmap.ts"
-import { putByKey } from "../keyed.ts"
+import { byRid, putByKey } from "../keyed.ts"
 
 /** `HostAllocatePage { page, vm }`: a free page becomes the VM's. Rejected unless the page is free. */
 export const allocatePage = (state: State, page: HpaPage, vm: VmId): StepResult => {
@@ -173,9 +173,7 @@ const attachOne = (
     emulated && pfCaps !== undefined
       ? {
           ...state.host,
-          vcaps: putByKey(state.host.vcaps, { rid, supported: pfCaps, bits: CAPS_RESET }, (a, b) =>
-            a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0,
-          ),
+          vcaps: putByKey(state.host.vcaps, { rid, supported: pfCaps, bits: CAPS_RESET }, byRid),
         }
       : state.host
   const virtual = state.nesting === undefined ? undefined : allocateVrid(state.nesting, vm, rid)

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Rid } from "../ids.ts"
-import { putByKey } from "../keyed.ts"
+import { byRid, putByKey } from "../keyed.ts"
 
 /** A Domain ID: the cache tag of a domain (VT-d DID, AMD DomainID, SMMUv3 VMID). */
 export type Did = number
@@ -49,5 +49,4 @@ export const contextDid = (table: ContextTable, rid: Rid): Did | undefined => {
 }
 
 /** Installs (or replaces) the context entry of `rid`. */
-export const setContext = (table: ContextTable, entry: ContextEntry): ContextTable =>
-  putByKey(table, entry, (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0))
+export const setContext = (table: ContextTable, entry: ContextEntry): ContextTable => putByKey(table, entry, byRid)

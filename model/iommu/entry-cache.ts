@@ -18,7 +18,7 @@
 import type { Rid } from "../ids.ts"
 import type { ContextEntry, Did } from "./context.ts"
 import type { PasidEntry } from "./pasid-table.ts"
-import { putByKey } from "../keyed.ts"
+import { byRid, byRidPasid, putByKey } from "../keyed.ts"
 
 /** The cached entries, each array sorted by its key. */
 export interface EntryCache {
@@ -34,9 +34,6 @@ export const EMPTY_ENTRY_CACHE: EntryCache = { context: [], pasid: [] }
 /** Which cached entries an invalidation drops: those tagged `did` (`undefined`: tagged with nothing), or all. */
 export type CacheTag = { readonly did: Did | undefined } | "global"
 
-const byRid = (a: { readonly rid: Rid }, b: { readonly rid: Rid }): number =>
-  a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : 0
-
 /** Caches a context entry a walk just read (replacing any for the same RID). */
 export const cacheContext = (cache: EntryCache, entry: ContextEntry): EntryCache => ({
   ...cache,
@@ -46,7 +43,7 @@ export const cacheContext = (cache: EntryCache, entry: ContextEntry): EntryCache
 /** Caches a PASID entry a walk just read. */
 export const cachePasid = (cache: EntryCache, entry: PasidEntry): EntryCache => ({
   ...cache,
-  pasid: putByKey(cache.pasid, entry, (a, b) => byRid(a, b) || a.pasid - b.pasid),
+  pasid: putByKey(cache.pasid, entry, byRidPasid),
 })
 
 const didOf = (e: ContextEntry): Did | undefined => (e.kind === "translated" ? e.did : undefined)

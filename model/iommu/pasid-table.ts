@@ -8,7 +8,7 @@
  */
 import type { Rid } from "../ids.ts"
 import type { Did } from "./context.ts"
-import { putByKey } from "../keyed.ts"
+import { byRidPasid, putByKey } from "../keyed.ts"
 
 /**
  * A present PASID entry and what it lets through (VT-d 4.x §9.6: the entry's domain, Execute
@@ -51,5 +51,4 @@ export const clearPasidEntry = (table: PasidTable, rid: Rid, pasid: number): Pas
   table.filter((e) => e.rid !== rid || e.pasid !== pasid)
 
 /** Installs (or replaces) a PASID entry. */
-export const setPasidEntry = (table: PasidTable, entry: PasidEntry): PasidTable =>
-  putByKey(table, entry, (a, b) => (a.rid < b.rid ? -1 : a.rid > b.rid ? 1 : a.pasid - b.pasid))
+export const setPasidEntry = (table: PasidTable, entry: PasidEntry): PasidTable => putByKey(table, entry, byRidPasid)

@@ -22,7 +22,7 @@
  */
 import type { HpaPage, Iova, Rid, VmId } from "../ids.ts"
 import type { PasidFlags } from "../iommu/pasid-table.ts"
-import { putByKey } from "../keyed.ts"
+import { byRidPasid, compareText, putByKey } from "../keyed.ts"
 
 /** A present stage-1 PTE of a guest table: IOVA (bytes) -> GPA (bytes), both 4 KiB aligned. */
 export interface Stage1Pte {
@@ -98,8 +98,6 @@ export interface Nesting {
   readonly domainIds: ReadonlyArray<DomainIdMapping>
 }
 
-const cmpStr = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
-
 /** The empty nesting state of `vms` with `tablesPerVm` empty stage-1 tables each. */
 export const initialNesting = (vms: ReadonlyArray<VmId>, tablesPerVm: number): Nesting => ({
   tables: [...vms]
@@ -132,7 +130,7 @@ export const attachmentOf = (n: Nesting, rid: Rid, pasid: number): NestedAttachm
 /** Adds an attachment, keeping the (RID, PASID) order. */
 export const addAttachment = (n: Nesting, a: NestedAttachment): Nesting => ({
   ...n,
-  attachments: putByKey(n.attachments, a, (x, y) => cmpStr(x.rid, y.rid) || x.pasid - y.pasid),
+  attachments: putByKey(n.attachments, a, byRidPasid),
 })
 
 /** Removes the attachments `drop` selects. */
@@ -199,7 +197,9 @@ export const vridOf = (n: Nesting, vm: VmId, rid: Rid): Rid | undefined =>
 /** Replaces `vm`'s vRID table. */
 export const putVrids = (n: Nesting, vm: VmId, vrids: ReadonlyArray<VridEntry>): Nesting => ({
   ...n,
-  viommus: n.viommus.map((v) => (v.vm === vm ? { vm, vrids: [...vrids].sort((a, b) => cmpStr(a.vrid, b.vrid)) } : v)),
+  viommus: n.viommus.map((v) =>
+    v.vm === vm ? { vm, vrids: [...vrids].sort((a, b) => compareText(a.vrid, b.vrid)) } : v,
+  ),
 })
 
 /** The tag of an attachment. */
