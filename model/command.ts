@@ -56,7 +56,7 @@
  *   an ADI's (or PASID-tagged mdev's) ATS traffic, tagged with its PASID, through its parent's ATC.
  *
  * Lifecycle (issue "device lifecycle"): `GuestResetFunction { vm, rid }`: the guest's FLR of its
- * function, performed by vfio (`host/reset.ts`).
+ * function, performed by vfio (`host/reset.ts`); refused for a function with no reset method.
  * - `DeviceRaiseInterrupt { iface, entry }`: the interface sends the message in its MSI-X/IMS entry.
  * - `DeviceWriteMsiWindow { iface, message }`: the interface, driven by its guest, DMA-writes an
  *   addr/data pair of the guest's choosing into the 0xFEExxxxx window (PASID-tagged if it tags).

@@ -234,7 +234,7 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
     out.push({ _tag: "HostReleaseFunction", rid: fn.rid })
     if (fn.link !== "removed") {
       for (const d of domains) if (fn.owner !== d.vm) out.push({ _tag: "HostReassignFunction", rid: fn.rid, vm: d.vm })
-      out.push({ _tag: "GuestResetFunction", vm: fn.owner, rid: fn.rid })
+      if (fn.flr !== false) out.push({ _tag: "GuestResetFunction", vm: fn.owner, rid: fn.rid })
     }
   }
   for (const sub of state.subdevices)

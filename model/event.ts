@@ -181,6 +181,7 @@ export type Event =
   | { readonly _tag: "IrtesFreed"; readonly rid: Rid; readonly handles: ReadonlyArray<number> }
   | { readonly _tag: "FunctionIdle"; readonly rid: Rid }
   | { readonly _tag: "FunctionReset"; readonly rid: Rid; readonly atcEntries: number; readonly invalidations: number }
+  | { readonly _tag: "FunctionNotReset"; readonly rid: Rid; readonly atcEntries: number }
   | {
       readonly _tag: "FunctionPageRequestsDrained"
       readonly rid: Rid
@@ -514,6 +515,11 @@ export const formatEvent = (event: Event, tag = "DID", space = "PASID"): string 
       { _tag: "FunctionReset" },
       (e) =>
         `FLR of ${e.rid}: ${e.atcEntries} ATC entr${e.atcEntries === 1 ? "y" : "ies"} and ${e.invalidations} unanswered ATS invalidation(s) dropped`,
+    )
+    .with(
+      { _tag: "FunctionNotReset" },
+      (e) =>
+        `${e.rid} has no reset method: nothing reset, its ATC keeps ${e.atcEntries} entr${e.atcEntries === 1 ? "y" : "ies"}`,
     )
     .with(
       { _tag: "FunctionPageRequestsDrained" },

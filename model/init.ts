@@ -40,6 +40,7 @@ export const initialState = (topology: Topology): State => ({
     ...(f.requesterId !== undefined && f.requesterId !== f.rid ? { requesterId: f.requesterId } : {}),
     ...(f.acs === false ? { acs: false as const } : {}),
     ...(f.rmrr !== undefined && f.rmrr.length > 0 ? { rmrr: [...f.rmrr].sort((a, b) => a - b) } : {}),
+    ...(f.flr === false ? { flr: false as const } : {}),
   })),
   subdevices: [...(topology.subdevices ?? [])].sort(byKey((d) => d.id)).map((d) => ({
     id: d.id,

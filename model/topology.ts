@@ -47,7 +47,15 @@
  *   other peer to peer without going through the IOMMU;
  * - `rmrr`: HPA pages a firmware reserved-memory region names for the device (VT-d RMRR §8.4, AMD
  *   IVMD, Arm IORT RMR): owned by the host, identity-mapped (IOVA = page × 4096, which must be one
- *   of `iovas`) wherever the platform keeps the device's unity map.
+ *   of `iovas`) wherever the platform keeps the device's unity map;
+ * - `flr: false`: the function has no reset method Linux can use: no Function Level Reset
+ *   (Device Capabilities' FLR Capable bit clear, PCIe Base 6.0 §7.5.3.3; or an FLR Linux's quirks
+ *   turn off, `quirk_no_flr`) and no power-management, bus or device-specific reset, so
+ *   `pci_reset_function` returns -ENOTTY: vfio's `reset_works` is false, its open and close skip
+ *   the reset and `VFIO_DEVICE_RESET` fails. Many conventional devices have no FLR (Xen's
+ *   "vt-d: Do FLR of assigned devices" notes most did not); VFs must support FLR (PCIe Base 6.0
+ *   §9.2.2.3), so on a VF it is a device that breaks that rule. What the reset would have cleared (the ATC, unanswered
+ *   ATS invalidations, page request groups, the MSI-X table, a locked TDI) stays.
  *
  * Optional, for nesting (seed thread 001): `nesting: { "tables": 1 }` gives every VM a nesting
  * parent (its domain), that many guest stage-1 tables and a virtual IOMMU; the stage-1 IOVAs and
@@ -75,6 +83,7 @@ export const FunctionSpec = Schema.Struct({
   requesterId: Schema.optionalKey(Rid),
   acs: Schema.optionalKey(Schema.Boolean),
   rmrr: Schema.optionalKey(Schema.Array(HpaPage)),
+  flr: Schema.optionalKey(Schema.Boolean),
 })
 
 /** An ADI or mdev of the topology. */

@@ -24,7 +24,9 @@
  * A function's BAR is its owner's memory: a VM's, or the host's while the host uses the function
  * (its PF driver, a driver on a pass-through context). An idle host-owned function (no driver,
  * blocked) holds nothing of anyone's, and vfio resets it before it gives it to a VM, so reaching
- * it is not judged (the free-page analogue would be a BAR the next owner receives unreset).
+ * it is not judged (the free-page analogue would be a BAR the next owner receives unreset; the
+ * model holds no device-internal state besides the ATC, page request groups and MSI-X table, so a
+ * function with no reset method, `flr: false`, passes on only those).
  *
  * @module
  */

@@ -34,6 +34,7 @@ export const SAFE_SIBLINGS: Readonly<Record<string, string>> = {
   "lifecycle-release-keeps-irtes": "lifecycle-release-frees-irtes",
   "lifecycle-ats-timeout-treat-as-complete": "lifecycle-ats-timeout-fence",
   "lifecycle-reassign-no-quiesce": "lifecycle-reassign-default",
+  "lifecycle-reassign-no-flr": "lifecycle-reassign-no-flr-atc-invalidated",
   "lifecycle-release-host-identity": "lifecycle-release-blocking-no-quiesce",
   "cache-context-tag-after-change": "cache-context-tag-before-change",
   "tag-free-without-flush": "tag-free-after-flush",

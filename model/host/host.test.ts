@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest"
 import { scenario, stepsIn, withPolicy } from "../../test/helpers.ts"
 import type { Command } from "../command.ts"
+import { enabled } from "../enabled.ts"
 import { defaultPolicy } from "../policy.ts"
 import { unmapPreset } from "./unmap.ts"
 
@@ -58,6 +59,39 @@ describe("VFIO actions", () => {
       atcEntries: 1,
       invalidations: 0,
     })
+  })
+
+  it("resets nothing of a function with no reset method: its ATC outlives the release, the guest's reset fails", () => {
+    // pci_reset_function returns -ENOTTY: vfio's close and open go on without a reset and
+    // VFIO_DEVICE_RESET fails, so what an FLR would empty stays.
+    const noFlr = scenario("lifecycle-reassign-no-flr")
+    const pf = "01:00.0"
+    const steps: ReadonlyArray<Command> = [
+      { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },
+      map,
+      { _tag: "DeviceTranslationRequest", rid: pf, iova: 0x1000 },
+      { _tag: "HostReassignFunction", rid: pf, vm: "vm2" },
+      ...Array.from({ length: 9 }, (): Command => ({ _tag: "HostAdvance", pid: `release:${pf}` })),
+    ]
+    const done = stepsIn(noFlr, steps)
+    const fn = done.state.functions.find((f) => f.rid === pf)
+    expect(fn?.owner).toBe("vm2")
+    expect(fn?.ats.atc).toEqual([{ iova: 0x1000, page: 0 }])
+    expect(done.last?.events).toContainEqual({ _tag: "FunctionNotReset", rid: pf, atcEntries: 1 })
+    const reset: Command = { _tag: "GuestResetFunction", vm: "vm2", rid: pf }
+    expect(stepsIn(noFlr, [...steps, reset]).last?.outcome).toMatchObject({
+      _tag: "Rejected",
+      reason: `${pf} has no reset method: VFIO_DEVICE_RESET fails`,
+    })
+    expect(enabled(done.state)).not.toContainEqual(reset)
+    // The same device with a reset method: the guest's reset is offered and empties the ATC.
+    const withFlr = {
+      ...noFlr,
+      topology: { ...noFlr.topology, functions: noFlr.topology.functions.map(({ flr: _, ...f }) => f) },
+    }
+    const flrd = stepsIn(withFlr, steps)
+    expect(flrd.state.functions.find((f) => f.rid === pf)?.ats.atc).toEqual([])
+    expect(enabled(flrd.state)).toContainEqual(reset)
   })
 
   it("maps only the VM's own pages, once per IOVA", () => {

@@ -30,7 +30,10 @@
  * - `reset`: Function Level Reset (PCIe Base 6.0 §6.6.2): the device's ATC is emptied, the ATS
  *   Invalidate Requests it had not answered are discarded, its outstanding page request groups are
  *   forgotten, its MSI-X table is masked; a TDI in CONFIG_LOCKED or RUN goes to ERROR (TDISP ECN
- *   §11.2.6). Configuration is restored as vfio saved it; Bus Master Enable stays as it was.
+ *   §11.2.6). Configuration is restored as vfio saved it; Bus Master Enable stays as it was. A
+ *   function with no reset method (topology `flr: false`) is not reset (`vfio_pci_core_disable`
+ *   resets only when `reset_works`): its ATC and the rest stay, for the program's
+ *   `invalidate-atc` to deal with.
  * - `invalidate-atc`: ATS Invalidate Requests for every translation the function may cache
  *   (without PASID, and with each PASID of the scenario), whole range; `wait-atc { onTimeout }`:
  *   their completions, or the host's timeout (`ats-invalidation.ts`).

@@ -71,11 +71,13 @@ export const resetPid = (rid: Rid): string => `reset:${rid}`
 
 /**
  * `GuestResetFunction { vm, rid }`: starts the reset and runs its first operation. Rejected unless
- * `rid` is a function assigned to `vm` with no reset of it in flight.
+ * `rid` is a function assigned to `vm` with a reset method (topology `flr`: without one vfio's
+ * `reset_works` is false and `VFIO_DEVICE_RESET` fails with -EINVAL) and no reset of it in flight.
  */
 export const startReset = (ctx: StepContext, state: State, vm: VmId, rid: Rid): StepResult => {
   const fn = state.functions.find((f) => f.rid === rid)
   if (fn === undefined || fn.owner !== vm) return unchanged(state, rejected(`${rid} is not assigned to ${vm}`))
+  if (fn.flr === false) return unchanged(state, rejected(`${rid} has no reset method: VFIO_DEVICE_RESET fails`))
   const pid = resetPid(rid)
   if (procedureByPid(state.host, pid) !== undefined) return unchanged(state, rejected(`${pid} already in flight`))
   const p: ResetProcedure = { _tag: "Reset", pid, rid, vm, pc: 0, saved: undefined }

@@ -118,7 +118,8 @@ export const assignRefusal = (
  * calls `pci_try_reset_function` (an FLR, PCIe Base 6.0 §6.6.2, where the function has it), which
  * the model runs as `functionLevelReset` with its `FunctionReset` event: the ATC and unanswered ATS
  * invalidations emptied, page request groups forgotten, MSI-X masked, a locked or running TDI to
- * ERROR. The IOMMU driver enables ATS when the function has it, unless the host marks it untrusted
+ * ERROR; a function with no reset method (topology `flr: false`) keeps all of it
+ * (`FunctionNotReset`). The IOMMU driver enables ATS when the function has it, unless the host marks it untrusted
  * and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the function's ATS
  * Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"` its unity maps
  * enter the VM's domain. A present entry it replaces (the host's identity domain of a function

@@ -52,13 +52,15 @@ export interface PcieFunction {
    * Static attributes of the topology (`topology.ts`; issue "adversarial devices"), present only
    * when they differ from an honest, trusted function with its own RID, ACS and no reserved memory:
    * `malicious` (the device sends any TLP its link allows), `untrusted` (Linux `pdev->untrusted`),
-   * `requesterId` (the RID its requests carry), `acs: false`, `rmrr` (its reserved HPA pages).
+   * `requesterId` (the RID its requests carry), `acs: false`, `rmrr` (its reserved HPA pages),
+   * `flr: false` (no reset method: a reset leaves it as it is, `pcie/flr.ts`).
    */
   readonly malicious?: true
   readonly untrusted?: true
   readonly requesterId?: Rid
   readonly acs?: false
   readonly rmrr?: ReadonlyArray<HpaPage>
+  readonly flr?: false
 }
 
 /**
