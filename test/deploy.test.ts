@@ -3,7 +3,8 @@
  * manifests parse, say what the pods need, and their shell command, run by `sh` with the
  * environment Kubernetes would give a pod (`node` replaced by a stub that records how it was
  * called), execs node as the container's main process with a per-pod output folder, the seed of
- * the Job and the workers of the CPU request.
+ * the Job and the workers of the CPU request. The nightly workflow's split of `npm run prove`
+ * selects every prove test once.
  */
 import { spawnSync } from "node:child_process"
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs"
@@ -11,6 +12,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { parseAllDocuments } from "yaml"
+import { catalogue } from "../scenarios/catalogue.ts"
 
 const deploy = join(import.meta.dirname, "..", "deploy")
 
@@ -117,5 +119,38 @@ describe("deploy/k8s-merge-job.yaml", () => {
     expect(r.nodePid).toBe(r.shellPid)
     // No /out here, so the glob stays unexpanded; in the pod it names every shard's folder.
     expect(r.argv).toEqual(["/app/bin/iovcheck.js", "merge", "/out/shard-*", "--out", "/out/merged"])
+  })
+})
+
+describe(".github/workflows/nightly.yml", () => {
+  it("splits npm run prove into jobs whose test patterns together select every prove test exactly once", () => {
+    const text = readFileSync(join(import.meta.dirname, "..", ".github", "workflows", "nightly.yml"), "utf8")
+    const workflow = parseAllDocuments(text)[0]?.toJS() as {
+      jobs: { prove: { strategy: { matrix: { include: Array<{ part: string; tests: string }> } } } }
+    }
+    const patterns = workflow.jobs.prove.strategy.matrix.include.map((p) => new RegExp(p.tests))
+    // The full names vitest matches -t against: describe and test names joined by a space (pins.prove.ts, deep-bug.prove.ts).
+    const all = catalogue()
+    const names = [
+      ...all.flatMap((s) =>
+        s.proof === undefined
+          ? []
+          : [
+              `proof of ${s.id} no violation up to its pinned depth, with its pinned distinct-state count`,
+              `proof of ${s.id} the same with symmetry reduction, in fewer states`,
+            ],
+      ),
+      ...all.flatMap((s) =>
+        s.shortest === undefined
+          ? []
+          : [
+              `shortest counterexamples of ${s.id} are as long as pinned`,
+              `shortest counterexamples of ${s.id} are as long as pinned with symmetry reduction`,
+            ],
+      ),
+      "finds a violation whose shortest trace has 17 commands",
+    ]
+    expect(names.filter((n) => patterns.filter((p) => p.test(n)).length !== 1)).toEqual([])
+    expect(patterns.every((p) => names.some((n) => p.test(n)))).toBe(true)
   })
 })
