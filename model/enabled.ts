@@ -300,10 +300,9 @@ export const enabled = (state: State): ReadonlyArray<Command> => {
       out.push({ _tag: "DeviceDmaRead", rid: fn.rid, iova }, { _tag: "DeviceDmaWrite", rid: fn.rid, iova })
       if (fn.posted.length < POSTED_DEPTH) out.push({ _tag: "DevicePostWrite", rid: fn.rid, iova })
     }
-    if (fn.kind === "vf") {
-      if (fn.link === "up" && fn.ats.enabled) out.push({ _tag: "DeviceHang", rid: fn.rid })
-      out.push({ _tag: "DeviceSurpriseRemoval", rid: fn.rid })
-    }
+    // Any function with ATS may hang; the model removes only VFs (a PF's removal takes its VFs along).
+    if (fn.link === "up" && fn.ats.enabled) out.push({ _tag: "DeviceHang", rid: fn.rid })
+    if (fn.kind === "vf") out.push({ _tag: "DeviceSurpriseRemoval", rid: fn.rid })
     for (const e of fn.ats.atc) {
       const pasid = e.pasid === undefined ? {} : { pasid: e.pasid }
       out.push(

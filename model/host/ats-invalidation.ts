@@ -100,7 +100,8 @@ export const waitAtcOp = (written: typeof WaitAtcInput.Type, policy: PolicyValue
  * IOMMU's invalidation timeout fires (VT-d Invalidation Time-out Error, §6.5.2.10; SMMUv3
  * CMD_SYNC timeout with ATC_INV; AMD COMPLETION_WAIT timeout): the IOMMU forgets the requests and,
  * with `fence`, stops accepting those functions' ATS traffic (their context entries rewritten and
- * their context-cache entries invalidated, before the procedure goes on); a device that answers within the time
+ * their context-cache entries invalidated, before the procedure goes on; a function with no reset
+ * method stays fenced through later attachments, `atsFenced`); a device that answers within the time
  * the specs give it never meets the timeout, so it fires only for a device that cannot answer.
  * Returns the state and events to go on with, or why it still waits.
  */
@@ -117,7 +118,11 @@ export const awaitAtsCompletions = (
   const fence = onTimeout === "fence"
   const functions = state.functions.map((fn) =>
     rids.includes(fn.rid)
-      ? { ...fn, ats: { ...fn.ats, invalidations: fn.ats.invalidations.filter((i) => i.itag !== itag) } }
+      ? {
+          ...fn,
+          ats: { ...fn.ats, invalidations: fn.ats.invalidations.filter((i) => i.itag !== itag) },
+          ...(fence && fn.flr === false ? { atsFenced: true as const } : {}),
+        }
       : fn,
   )
   const context = fence

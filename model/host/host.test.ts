@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { scenario, stepsIn, withPolicy } from "../../test/helpers.ts"
+import { runCommands, scenario, stepsIn, withPolicy } from "../../test/helpers.ts"
 import type { Command } from "../command.ts"
 import { enabled } from "../enabled.ts"
 import { defaultPolicy } from "../policy.ts"
@@ -92,6 +92,38 @@ describe("VFIO actions", () => {
     const flrd = stepsIn(withFlr, steps)
     expect(flrd.state.functions.find((f) => f.rid === pf)?.ats.atc).toEqual([])
     expect(enabled(flrd.state)).toContainEqual(reset)
+  })
+
+  it("keeps the ATS fence of a hung function with no reset method through its next attachment", () => {
+    // Nothing can empty its ATC: neither an Invalidation Completion nor a reset will come, so the
+    // next VM's context entry accepts no translated request of it.
+    const fixed = scenario("lifecycle-reassign-no-flr-atc-invalidated")
+    const pf = "01:00.0"
+    const steps: ReadonlyArray<Command> = [
+      { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },
+      map,
+      { _tag: "DeviceTranslationRequest", rid: pf, iova: 0x1000 },
+      { _tag: "DeviceHang", rid: pf },
+      { _tag: "HostReassignFunction", rid: pf, vm: "vm2" },
+      ...Array.from({ length: 11 }, (): Command => ({ _tag: "HostAdvance", pid: `release:${pf}` })),
+    ]
+    const done = stepsIn(fixed, steps)
+    const fn = done.state.functions.find((f) => f.rid === pf)
+    expect(fn?.owner).toBe("vm2")
+    expect(fn?.atsFenced).toBe(true)
+    expect(fn?.ats.atc).toHaveLength(1)
+    expect(done.state.iommu.context.find((e) => e.rid === pf)).toMatchObject({ kind: "translated", ats: false })
+    const read: Command = { _tag: "DeviceTranslatedRead", rid: pf, iova: 0x1000 }
+    expect(stepsIn(fixed, [...steps, read]).last?.events).toContainEqual(expect.objectContaining({ _tag: "DmaFaulted" }))
+    expect(runCommands(fixed, [...steps, read]).findings).toEqual([])
+    // The same hang with a reset method: vfio's open resets the function and ATS is trusted again.
+    const withFlr = {
+      ...fixed,
+      topology: { ...fixed.topology, functions: fixed.topology.functions.map(({ flr: _, ...f }) => f) },
+    }
+    const reset = stepsIn(withFlr, steps)
+    expect(reset.state.functions.find((f) => f.rid === pf)?.atsFenced).toBeUndefined()
+    expect(reset.state.iommu.context.find((e) => e.rid === pf)).toMatchObject({ kind: "translated", ats: true })
   })
 
   it("maps only the VM's own pages, once per IOVA", () => {

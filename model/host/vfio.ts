@@ -52,6 +52,14 @@ const atsAllowed = (ctx: StepContext, fn: PcieFunction): boolean =>
   fn.ats.enabled && !(fn.untrusted === true && ctx.policy.untrustedAts === "disabled")
 
 /**
+ * Whether the context entry of an attachment of `fn` accepts ATS traffic: ATS allowed
+ * ({@link atsAllowed}) and no fence outlives the attachment (`atsFenced`: a function with no reset
+ * method whose ATS invalidation timed out keeps whatever its ATC held, so the host never trusts
+ * its ATS again).
+ */
+const contextAts = (ctx: StepContext, fn: PcieFunction): boolean => atsAllowed(ctx, fn) && fn.atsFenced !== true
+
+/**
  * Whether vfio can take `fn` for a VM at all: a VF, or a PF nothing of the host depends on (no
  * VFs, sub-devices or PASID/PRI capability, which the model gives to the host's PF driver).
  */
@@ -121,7 +129,9 @@ export const assignRefusal = (
  * ERROR; a function with no reset method (topology `flr: false`) keeps all of it
  * (`FunctionNotReset`). The IOMMU driver enables ATS when the function has it, unless the host marks it untrusted
  * and `untrustedAts` is `"disabled"` (Linux `pci_ats_supported()`): then neither the function's ATS
- * Enable nor its context entry accepts ATS. Under `rmrrOnAssign: "keep-unity-map"` its unity maps
+ * Enable nor its context entry accepts ATS; the context entry of a function with no reset method
+ * fenced by an ATS invalidation timeout (`atsFenced`) accepts none either. Under `rmrrOnAssign:
+ * "keep-unity-map"` its unity maps
  * enter the VM's domain. A present entry it replaces (the host's identity domain of a function
  * released to it) has its cached copy invalidated first, as Linux's detach from the old domain
  * does. The caller has checked that the function is host-owned and assignable, the VM exists and
@@ -155,7 +165,9 @@ const attachOne = (
     (table, r) =>
       setContext(
         table,
-        tagged === undefined ? { rid: r, kind: "pass-through" } : { rid: r, kind: "translated", did: tagged.did, ats },
+        tagged === undefined
+          ? { rid: r, kind: "pass-through" }
+          : { rid: r, kind: "translated", did: tagged.did, ats: contextAts(ctx, fn) },
       ),
     iommu.context,
   )
@@ -262,7 +274,7 @@ export const assignSubdevice = (ctx: StepContext, state: State, sub: string, vm:
   const context =
     parent === undefined || contextEntry(tagged.iommu.context, d.parent) !== undefined
       ? tagged.iommu.context
-      : setContext(tagged.iommu.context, { rid: d.parent, kind: "pasid-only", ats: atsAllowed(ctx, parent) })
+      : setContext(tagged.iommu.context, { rid: d.parent, kind: "pasid-only", ats: contextAts(ctx, parent) })
   return {
     state: { ...assigned, iommu: { ...tagged.iommu, pasids, context } },
     outcome: ok,

@@ -49,6 +49,14 @@ export interface PcieFunction {
    */
   readonly link: "up" | "hung" | "removed"
   /**
+   * Set when an ATS invalidation of a function with no reset method (`flr: false`) timed out and
+   * the host fenced its ATS (`host/ats-invalidation.ts`): nothing can empty its ATC again, so no
+   * later attachment accepts its ATS traffic (`host/vfio.ts`). A function with a reset method has
+   * no such record: the reset of vfio's open empties its ATC before any later attachment, which
+   * then enables ATS as before (a record would only tell apart states that behave the same).
+   */
+  readonly atsFenced?: true
+  /**
    * Static attributes of the topology (`topology.ts`; issue "adversarial devices"), present only
    * when they differ from an honest, trusted function with its own RID, ACS and no reserved memory:
    * `malicious` (the device sends any TLP its link allows), `untrusted` (Linux `pdev->untrusted`),

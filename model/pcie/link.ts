@@ -9,7 +9,8 @@
  *   SR-IOV disable): it issues and answers nothing more; its posted writes already in the fabric
  *   may still arrive. The host then releases it (`HostReleaseFunction`, vfio's remove path).
  * Neither is undone: a hung function stays hung through resets (a reset is the host's attempt,
- * not a guarantee), a removed one stays removed.
+ * not a guarantee), a removed one stays removed. Any function with ATS enabled that a VM holds (or
+ * a malicious one) may hang; only VFs are removed (a PF's removal would take its VFs with it).
  *
  * @module
  */
