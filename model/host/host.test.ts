@@ -114,7 +114,9 @@ describe("VFIO actions", () => {
     expect(fn?.ats.atc).toHaveLength(1)
     expect(done.state.iommu.context.find((e) => e.rid === pf)).toMatchObject({ kind: "translated", ats: false })
     const read: Command = { _tag: "DeviceTranslatedRead", rid: pf, iova: 0x1000 }
-    expect(stepsIn(fixed, [...steps, read]).last?.events).toContainEqual(expect.objectContaining({ _tag: "DmaFaulted" }))
+    expect(stepsIn(fixed, [...steps, read]).last?.events).toContainEqual(
+      expect.objectContaining({ _tag: "DmaFaulted" }),
+    )
     expect(runCommands(fixed, [...steps, read]).findings).toEqual([])
     // The same hang with a reset method: vfio's open resets the function and ATS is trusted again.
     const withFlr = {
@@ -124,6 +126,17 @@ describe("VFIO actions", () => {
     const reset = stepsIn(withFlr, steps)
     expect(reset.state.functions.find((f) => f.rid === pf)?.atsFenced).toBeUndefined()
     expect(reset.state.iommu.context.find((e) => e.rid === pf)).toMatchObject({ kind: "translated", ats: true })
+  })
+
+  it("passes a guest's Bus Master Enable write through to its assigned PF, as to a VF (vfio_pci_config.c)", () => {
+    const pf = "01:00.0"
+    const write: Command = { _tag: "GuestWriteBme", vm: "vm1", iface: pf, enable: false }
+    const r = stepsIn(scenario("lifecycle-reassign-no-flr"), [
+      { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },
+      write,
+    ])
+    expect(r.last?.events).toContainEqual({ _tag: "BmeWritten", rid: pf, enable: false })
+    expect(r.state.functions.find((f) => f.rid === pf)?.bme).toBe(false)
   })
 
   it("maps only the VM's own pages, once per IOVA", () => {
