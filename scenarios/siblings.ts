@@ -29,7 +29,7 @@ export const SAFE_SIBLINGS: Readonly<Record<string, string>> = {
   "nested-amd-dropped-atc": "nested-amd-forwarded-atc",
   "nested-amd-synthesized-single-gcr3": "nested-amd-synthesized-all-gcr3",
   "nested-shared-pdid": "nested-amd-forwarded-atc",
-  "nested-stale-vrid-after-reassign": "nested-smmuv3-forwarded-atc",
+  "nested-stale-vrid-after-reassign": "nested-vrid-removed-on-reassign",
   "program-unmap-free-before-flush": "sriov-ats-strict",
   "lifecycle-release-keeps-irtes": "lifecycle-release-frees-irtes",
   "lifecycle-ats-timeout-treat-as-complete": "lifecycle-ats-timeout-fence",
@@ -86,8 +86,6 @@ export const requiredProofDepth = (safe: Scenario, catalogue: ReadonlyArray<Scen
 export const PROOF_GAPS: Readonly<Record<string, string>> = {
   "sriov-ats-strict":
     "needs depth 13 (sriov-ats-atc-before-iotlb: dma-isolation shrunk to 11, its shortest unknown); pinned at depth 12 with symmetry, 40,401,676 distinct states (23,937,440 new at depth 12; 38 min on 2 threads here). The growth per level falls (3.5, 3.1, 2.8, 2.5, 2.3 from depth 8 to 12): depth 13 is about 90 million states, within the shared table and, with the last two levels kept as references, about 5 GB of states on the heap, but about 1.5 h more on 2 threads, which this session did not have",
-  "nested-smmuv3-forwarded-atc":
-    "needs depth 14 (nested-stale-vrid-after-reassign: invalidation-scope shrunk to 12, its shortest unknown); pinned at depth 9 with symmetry, 7,101,603 distinct states (5,040,366 new at depth 9, 3.3 times depth 8's): depth 14 is about two billion",
 }
 
 /**
@@ -107,10 +105,6 @@ export interface ShortestGap {
  * {@link requiredProofDepth}.
  */
 export const SHORTEST_GAPS: Readonly<Record<string, ShortestGap>> = {
-  "nested-stale-vrid-after-reassign": {
-    shrunk: { "invalidation-scope": 12 },
-    why: "31,304 distinct states at depth 5, growing about sixfold per level",
-  },
   "sriov-ats-atc-before-iotlb": {
     shrunk: { "atc-coherence": 10, "dma-isolation": 11 },
     why: "85,838 distinct states at depth 6, growing about 4.5-fold per level",
