@@ -83,10 +83,7 @@ export const requiredProofDepth = (safe: Scenario, catalogue: ReadonlyArray<Scen
  * entry leaves the list when its proof is deepened (`pins.test.ts` fails while a listed proof
  * meets the rule, so the list cannot outlive the gap).
  */
-export const PROOF_GAPS: Readonly<Record<string, string>> = {
-  "sriov-ats-strict":
-    "needs depth 13 (sriov-ats-atc-before-iotlb: dma-isolation shrunk to 11, its shortest unknown); pinned at depth 12 with symmetry, 40,401,676 distinct states (23,937,440 new at depth 12; 38 min on 2 threads here). The growth per level falls (3.5, 3.1, 2.8, 2.5, 2.3 from depth 8 to 12): depth 13 is about 90 million states, within the shared table and, with the last two levels kept as references, about 5 GB of states on the heap, but about 1.5 h more on 2 threads, which this session did not have",
-}
+export const PROOF_GAPS: Readonly<Record<string, string>> = {}
 
 /**
  * An unsafe scenario without a `shortest` pin: the lengths its counterexamples shrink to in
