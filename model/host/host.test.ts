@@ -3,6 +3,7 @@ import { runCommands, scenario, stepsIn, withPolicy } from "../../test/helpers.t
 import type { Command } from "../command.ts"
 import { enabled } from "../enabled.ts"
 import { defaultPolicy } from "../policy.ts"
+import type { Scenario } from "../../scenarios/scenario.ts"
 import { unmapPreset } from "./unmap.ts"
 
 const strict = scenario("sriov-ats-strict")
@@ -10,6 +11,28 @@ const assign: Command = { _tag: "HostAssignFunction", rid: "01:00.1", vm: "vm1" 
 const map: Command = { _tag: "HostMapIova", vm: "vm1", iova: 0x1000, page: 0 }
 const unmap: Command = { _tag: "HostUnmapIova", vm: "vm1", iova: 0x1000 }
 const advance: Command = { _tag: "HostAdvance", pid: "unmap:vm1:0x1000" }
+
+/** The PF of the no-FLR scenarios. */
+const pf = "01:00.0"
+
+/**
+ * The no-FLR scenarios' PF goes to vm1, which maps 0x1000; the PF caches its translation (and then
+ * hangs, with `hang`), and vfio reassigns it to vm2, running `advances` operations of the release.
+ */
+const pfToVm2 = (advances: number, hang = false): ReadonlyArray<Command> => [
+  { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },
+  map,
+  { _tag: "DeviceTranslationRequest", rid: pf, iova: 0x1000 },
+  ...(hang ? [{ _tag: "DeviceHang", rid: pf } as const] : []),
+  { _tag: "HostReassignFunction", rid: pf, vm: "vm2" },
+  ...Array.from({ length: advances }, (): Command => ({ _tag: "HostAdvance", pid: `release:${pf}` })),
+]
+
+/** `s` with every function given its reset method back (no `flr: false`). */
+const withReset = (s: Scenario): Scenario => ({
+  ...s,
+  topology: { ...s.topology, functions: s.topology.functions.map(({ flr: _, ...f }) => f) },
+})
 
 describe("VFIO actions", () => {
   it("assigns a host-owned VF to a VM and points its context entry at the VM's DID", () => {
@@ -65,14 +88,7 @@ describe("VFIO actions", () => {
     // pci_reset_function returns -ENOTTY: vfio's close and open go on without a reset and
     // VFIO_DEVICE_RESET fails, so what an FLR would empty stays.
     const noFlr = scenario("lifecycle-reassign-no-flr")
-    const pf = "01:00.0"
-    const steps: ReadonlyArray<Command> = [
-      { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },
-      map,
-      { _tag: "DeviceTranslationRequest", rid: pf, iova: 0x1000 },
-      { _tag: "HostReassignFunction", rid: pf, vm: "vm2" },
-      ...Array.from({ length: 9 }, (): Command => ({ _tag: "HostAdvance", pid: `release:${pf}` })),
-    ]
+    const steps = pfToVm2(9)
     const done = stepsIn(noFlr, steps)
     const fn = done.state.functions.find((f) => f.rid === pf)
     expect(fn?.owner).toBe("vm2")
@@ -85,10 +101,7 @@ describe("VFIO actions", () => {
     })
     expect(enabled(done.state)).not.toContainEqual(reset)
     // The same device with a reset method: the guest's reset is offered and empties the ATC.
-    const withFlr = {
-      ...noFlr,
-      topology: { ...noFlr.topology, functions: noFlr.topology.functions.map(({ flr: _, ...f }) => f) },
-    }
+    const withFlr = withReset(noFlr)
     const flrd = stepsIn(withFlr, steps)
     expect(flrd.state.functions.find((f) => f.rid === pf)?.ats.atc).toEqual([])
     expect(enabled(flrd.state)).toContainEqual(reset)
@@ -98,15 +111,7 @@ describe("VFIO actions", () => {
     // Nothing can empty its ATC: neither an Invalidation Completion nor a reset will come, so the
     // next VM's context entry accepts no translated request of it.
     const fixed = scenario("lifecycle-reassign-no-flr-atc-invalidated")
-    const pf = "01:00.0"
-    const steps: ReadonlyArray<Command> = [
-      { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },
-      map,
-      { _tag: "DeviceTranslationRequest", rid: pf, iova: 0x1000 },
-      { _tag: "DeviceHang", rid: pf },
-      { _tag: "HostReassignFunction", rid: pf, vm: "vm2" },
-      ...Array.from({ length: 11 }, (): Command => ({ _tag: "HostAdvance", pid: `release:${pf}` })),
-    ]
+    const steps = pfToVm2(11, true)
     const done = stepsIn(fixed, steps)
     const fn = done.state.functions.find((f) => f.rid === pf)
     expect(fn?.owner).toBe("vm2")
@@ -119,17 +124,12 @@ describe("VFIO actions", () => {
     )
     expect(runCommands(fixed, [...steps, read]).findings).toEqual([])
     // The same hang with a reset method: vfio's open resets the function and ATS is trusted again.
-    const withFlr = {
-      ...fixed,
-      topology: { ...fixed.topology, functions: fixed.topology.functions.map(({ flr: _, ...f }) => f) },
-    }
-    const reset = stepsIn(withFlr, steps)
+    const reset = stepsIn(withReset(fixed), steps)
     expect(reset.state.functions.find((f) => f.rid === pf)?.atsFenced).toBeUndefined()
     expect(reset.state.iommu.context.find((e) => e.rid === pf)).toMatchObject({ kind: "translated", ats: true })
   })
 
   it("passes a guest's Bus Master Enable write through to its assigned PF, as to a VF (vfio_pci_config.c)", () => {
-    const pf = "01:00.0"
     const write: Command = { _tag: "GuestWriteBme", vm: "vm1", iface: pf, enable: false }
     const r = stepsIn(scenario("lifecycle-reassign-no-flr"), [
       { _tag: "HostAssignFunction", rid: pf, vm: "vm1" },

@@ -151,6 +151,7 @@ const attachOne = (
   const unity = installUnityMaps(ctx.policy, tagged?.iommu ?? state.iommu, fn, vm)
   const iommu = unity.iommu
   const ats = atsAllowed(ctx, fn)
+  const entryAts = contextAts(ctx, fn)
   // The entries of the function's RID and of every DMA alias, and the present entries they replace
   // (the host's identity domain of a function released to it, an alias another device's attachment
   // wrote): Linux first blocks the device (`device_block_translation` → `domain_context_clear`,
@@ -167,7 +168,7 @@ const attachOne = (
         table,
         tagged === undefined
           ? { rid: r, kind: "pass-through" }
-          : { rid: r, kind: "translated", did: tagged.did, ats: contextAts(ctx, fn) },
+          : { rid: r, kind: "translated", did: tagged.did, ats: entryAts },
       ),
     iommu.context,
   )
